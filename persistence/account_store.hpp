@@ -1,0 +1,80 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "persistence/shard.hpp"
+#include "transport/errc.hpp"
+
+struct sqlite3;
+
+namespace parley::persistence {
+
+/// Cost of the password hash (libsodium crypto_pwhash, argon2id).
+/// `interactive` is the production default. `minimal` exists for tests and
+/// benchmarks that register thousands of users; never use it in production.
+enum class pwhash_cost { interactive, moderate, minimal };
+
+/// The outcome of login/resume.
+struct session_grant {
+  std::string user;
+  std::string device;
+  std::string token;
+};
+
+/// The SQLite store of accounts and devices (and, later, group membership,
+/// media and push tokens). Every row carries its shard. Schema:
+/// docs/storage.md.
+///
+/// Thread-safety: every member may be called from any thread; calls are
+/// serialized on one connection by an internal mutex, and the slow password
+/// hashing runs outside it. Calls block (disk, hashing): never call them on
+/// a thread that must stay responsive (the node runs them on detached
+/// auth actors).
+class account_store {
+public:
+  static std::unique_ptr<account_store> open(const std::string& path,
+                                             uint32_t shard_count,
+                                             pwhash_cost cost,
+                                             std::string& error);
+  ~account_store();
+
+  /// Validation of protocol.md's field rules.
+  static bool valid_user(std::string_view user) noexcept;
+  static bool valid_password(std::string_view password) noexcept;
+  static bool valid_device(std::string_view device) noexcept;
+
+  /// Creates an account. Errors: bad_request (invalid name or password),
+  /// user_exists, internal.
+  std::optional<errc> create_user(std::string_view user,
+                                  std::string_view password);
+
+  bool user_exists(std::string_view user) const;
+
+  /// Checks the password and issues a new token for (user, device),
+  /// replacing that device's previous token. An unknown user and a wrong
+  /// password both give auth_failed (and take about as long). Returns
+  /// nothing on success.
+  std::optional<errc> login(std::string_view user, std::string_view password,
+             std::string_view device, session_grant& out);
+
+  /// Finds the (user, device) of a token. The token must have been issued
+  /// for that same device. Errors: auth_failed.
+  std::optional<errc> resume(std::string_view token, std::string_view device,
+              session_grant& out);
+
+private:
+  account_store() = default;
+
+  mutable std::mutex mutex_;
+  sqlite3* db_ = nullptr;
+  uint32_t shard_count_ = default_shard_count;
+  pwhash_cost cost_ = pwhash_cost::interactive;
+  std::string dummy_hash_; // hashed at open; verified against for unknown users.
+};
+
+} // namespace parley::persistence

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace parley::persistence {
+
+/// A set of key/value writes to apply atomically, built with the encoders of
+/// history_store and applied by the persistence actor. A plain value, so it
+/// can travel in an actor message (see `inspect`).
+struct kv_batch {
+  std::vector<std::pair<std::string, std::string>> puts;
+  std::vector<std::string> erases;
+
+  bool empty() const noexcept { return puts.empty() && erases.empty(); }
+  void put(std::string key, std::string value) {
+    puts.emplace_back(std::move(key), std::move(value));
+  }
+  void erase(std::string key) { erases.emplace_back(std::move(key)); }
+};
+
+template <class Inspector>
+auto inspect(Inspector& f, kv_batch& x) {
+  return f(x.puts, x.erases);
+}
+
+} // namespace parley::persistence
