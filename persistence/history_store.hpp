@@ -13,7 +13,8 @@
 
 namespace rocksdb {
 class DB;
-}
+class WriteBatch;
+} // namespace rocksdb
 
 namespace parley::persistence {
 
@@ -27,7 +28,9 @@ enum class durability { wal, fsync };
 ///
 /// Thread-safety: all const readers may be called from any thread at any
 /// time. `write` may be called from any thread; the persistence actor is the
-/// only writer in a running node. Encoders (`encode_*`) are pure.
+/// only writer in a running node. Encoders (`encode_*`) are pure; they throw
+/// std::length_error for a name longer than 255 bytes (a bug upstream:
+/// protocol.md caps names at 64).
 class history_store {
 public:
   struct options {
@@ -66,13 +69,25 @@ public:
   // -- writing -----------------------------------------------------------------
 
   /// Applies `b` atomically (one RocksDB WriteBatch), synced as `durability`
-  /// says. Returns false and sets `error` on failure.
+  /// says. Returns false and sets `error` (one line) on failure.
   bool write(const kv_batch& b, std::string& error);
 
-  /// Flushes memtables (clean shutdown).
+  /// Applies every batch of `batches`, in order, as ONE atomic RocksDB
+  /// WriteBatch and one WAL write (group commit): a later batch overrides an
+  /// earlier one on the same key. Returns false and sets `error` on failure,
+  /// in which case none of them is applied.
+  bool write_all(const std::vector<kv_batch>& batches, std::string& error);
+
+  /// Flushes memtables and syncs the WAL (clean shutdown).
   void flush();
 
   // -- reading -----------------------------------------------------------------
+  //
+  // Readers see every completed write. A string argument longer than 255
+  // bytes (never valid upstream) reads as "not stored". A read error of the
+  // disk reads as "not stored" too (RocksDB checksums every block). Lists
+  // keyed by a name (positions, cursors, user_convs) come in key order:
+  // shorter names first, then bytewise.
 
   std::optional<conv_meta> find_conv_meta(std::string_view conv) const;
 
@@ -113,6 +128,8 @@ public:
 
 private:
   history_store() = default;
+
+  bool apply(rocksdb::WriteBatch& wb, std::string& error);
 
   std::unique_ptr<rocksdb::DB> db_;
   durability dur_ = durability::wal;

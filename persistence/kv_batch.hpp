@@ -9,6 +9,11 @@ namespace parley::persistence {
 /// A set of key/value writes to apply atomically, built with the encoders of
 /// history_store and applied by the persistence actor. A plain value, so it
 /// can travel in an actor message (see `inspect`).
+///
+/// Order: when applied, all `erases` come first, then all `puts` in order;
+/// so within one batch a later put of a key wins over an earlier one, and a
+/// put wins over an erase of the same key. Between batches applied together
+/// (history_store::write_all), a later batch wins.
 struct kv_batch {
   std::vector<std::pair<std::string, std::string>> puts;
   std::vector<std::string> erases;

@@ -59,4 +59,19 @@ auto inspect(Inspector& f, member_position& x) {
   return f(x.user, x.delivered, x.read);
 }
 
+template <class Inspector>
+auto inspect(Inspector& f, conv_meta& x) {
+  return f(x.conv, x.type, x.name, x.members, x.created);
+}
+
+template <class Inspector>
+auto inspect(Inspector& f, dedupe_entry& x) {
+  return f(x.seq, x.ts);
+}
+
+template <class Inspector>
+auto inspect(Inspector& f, user_conv& x) {
+  return f(x.conv, x.type);
+}
+
 } // namespace parley::persistence

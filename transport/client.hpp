@@ -58,7 +58,9 @@ public:
   /// The next frame of any kind, queued ones first.
   std::optional<json> next_frame(ms timeout = ms{5000});
 
-  /// Writes raw bytes (for malformed-input tests).
+  /// Writes raw bytes (for malformed-input tests). Waits at most the
+  /// constructor's timeout for the server to take them; throws client_error
+  /// on timeout or when the connection is gone.
   void send_raw(const std::string& bytes);
 
   /// True once the server has closed the connection (after reading all that
@@ -91,6 +93,7 @@ private:
   bool read_one(std::chrono::steady_clock::time_point deadline);
 
   int fd_ = -1;
+  ms timeout_;            ///< Bounds connect and each blocking write.
   bool closed_ = false;
   uint64_t next_id_ = 1;
   frame_decoder decoder_{16 * 1024 * 1024};

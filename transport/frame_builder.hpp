@@ -40,8 +40,8 @@ public:
   std::string finish();
 
 private:
-  struct impl;
-  std::unique_ptr<impl> impl_;
+  /// The frame so far: 4 bytes reserved for the length, then the map.
+  std::string buffer_;
 };
 
 /// `{"t":"err","id":id,"code":code,"msg":text}`; `id` omitted when absent.

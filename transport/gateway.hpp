@@ -22,6 +22,21 @@ struct gateway_config {
   std::chrono::milliseconds heartbeat{30000}; ///< heartbeat_s; idle after 2x.
   unsigned threads = 1;              ///< Asio threads.
   size_t max_connections = 19000;    ///< Beyond: accept, `bye` overloaded, close.
+  /// How long a closing connection waits for its last frames (and `bye`) to
+  /// be written before the socket is closed anyway.
+  std::chrono::milliseconds close_grace{2000};
+};
+
+/// Counters of one gateway since construction (monotonic, approximate while
+/// traffic flows). `writes` counts socket write operations: with write
+/// coalescing it grows much slower than `frames_out` under load.
+struct gateway_stats {
+  uint64_t accepted = 0;   ///< Connections handed to a handler.
+  uint64_t rejected = 0;   ///< Connections refused with `bye overloaded`.
+  uint64_t frames_in = 0;  ///< Frames delivered to `on_request`.
+  uint64_t frames_out = 0; ///< Frames queued by `send` (bye/err included).
+  uint64_t writes = 0;     ///< Async writes started.
+  uint64_t bytes_out = 0;  ///< Bytes written to sockets.
 };
 
 /// One client connection, as the domain sees it.
@@ -93,7 +108,11 @@ public:
   /// and joins the io threads. Idempotent; called by the destructor.
   void stop();
 
+  /// Connections whose `on_closed` has not been called yet.
   size_t connection_count() const noexcept;
+
+  /// A snapshot of the counters; callable from any thread.
+  gateway_stats stats() const noexcept;
 
 private:
   struct impl;

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "actors/node_context.hpp"
+#include "runtime/entity_supervisor.hpp"
+
+namespace parley::actors {
+
+/// The id of the one direct conversation between users `a` and `b` (in
+/// either order): "d." + 32 hex digits of a keyed hash of the sorted pair.
+/// Deterministic, so finding it needs no index.
+std::string direct_conv_id(std::string_view a, std::string_view b);
+
+/// The factory the conversation supervisor uses to activate conversations.
+///
+/// A conversation actor is the single writer of its conversation: it checks
+/// membership, deduplicates (user, cmid), assigns the next gapless seq,
+/// hands the record to the persistence actor without waiting idle, answers
+/// the sender and fans the message out to every member's user actor once
+/// the write is durable, and keeps the members' delivered/read positions.
+///
+/// Protocol (requests; every one from a non-member, or on a conversation
+/// that does not exist, is answered `forbidden`):
+/// - `(post_atom, post)` -> post_result | error
+/// - `(history_atom, history_query)` -> history_page
+/// - `(summary_atom, user)` -> conv_summary
+/// - `(receipts_atom, user)` -> std::vector<member_position>
+/// - `(ack_atom, user, device, seq)` -> uint64_t (the seq, clamped to the last)
+/// - `(read_atom, user, seq)` -> ok_atom
+/// - `(typing_atom, user, on)` -> ok_atom
+runtime::entity_factory conversation_factory(node_context_ptr ctx);
+
+} // namespace parley::actors

@@ -1,0 +1,182 @@
+#include "actors/node.hpp"
+
+#include <filesystem>
+#include <system_error>
+
+#include <caf/all.hpp>
+
+#include "actors/auth_worker.hpp"
+#include "actors/conversation_actor.hpp"
+#include "actors/message_types.hpp"
+#include "actors/node_context.hpp"
+#include "actors/session_actor.hpp"
+#include "actors/user_actor.hpp"
+#include "persistence/persistence_actor.hpp"
+#include "runtime/directory.hpp"
+#include "transport/gateway.hpp"
+
+namespace parley::actors {
+
+namespace fs = std::filesystem;
+
+struct node::impl {
+  std::unique_ptr<caf::actor_system_config> cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::shared_ptr<node_context> ctx;
+  std::unique_ptr<transport::gateway> gateway;
+  std::string host;
+  uint16_t port = 0;
+  bool stopped = false;
+};
+
+node::node() : impl_(std::make_unique<impl>()) {
+  // nop
+}
+
+node::~node() {
+  stop();
+}
+
+const std::string& node::host() const noexcept {
+  return impl_->host;
+}
+
+uint16_t node::port() const noexcept {
+  return impl_->port;
+}
+
+namespace {
+
+persistence::pwhash_cost cost_of(const std::string& name) {
+  if (name == "minimal")
+    return persistence::pwhash_cost::minimal;
+  if (name == "moderate")
+    return persistence::pwhash_cost::moderate;
+  return persistence::pwhash_cost::interactive;
+}
+
+} // namespace
+
+std::unique_ptr<node> node::start(const node_options& opts,
+                                  std::string& error) {
+  auto entry = opts.cluster.find_node(opts.name);
+  if (entry == nullptr) {
+    error = "no node named '" + opts.name + "' in the cluster configuration";
+    return nullptr;
+  }
+  auto& server = opts.cluster.server;
+  std::unique_ptr<node> result{new node};
+  auto& d = *result->impl_;
+  auto data = opts.data ? *opts.data : entry->data;
+  std::error_code ec;
+  fs::create_directories(data, ec);
+  if (ec || !fs::is_directory(data)) {
+    error = "cannot use data directory " + data + ": "
+            + (ec ? ec.message() : std::string{"not a directory"});
+    return nullptr;
+  }
+  // Stores.
+  persistence::history_store::options hopts;
+  hopts.path = (fs::path(data) / "history").string();
+  hopts.dur = server.durability == "fsync" ? persistence::durability::fsync
+                                           : persistence::durability::wal;
+  hopts.shard_count = opts.cluster.shards;
+  std::shared_ptr<persistence::history_store> history
+    = persistence::history_store::open(hopts, error);
+  if (!history)
+    return nullptr;
+  std::shared_ptr<persistence::account_store> accounts
+    = persistence::account_store::open((fs::path(data) / "accounts.db").string(),
+                                       opts.cluster.shards,
+                                       cost_of(server.pwhash), error);
+  if (!accounts)
+    return nullptr;
+  // Actor system.
+  d.cfg = std::make_unique<caf::actor_system_config>();
+  d.cfg->set("scheduler.max-threads", static_cast<size_t>(server.workers));
+  d.cfg->set("logger.console", caf::atom("none"));
+  register_message_types(*d.cfg);
+  d.sys = std::make_unique<caf::actor_system>(*d.cfg);
+  // Context shared by every domain actor.
+  auto ctx = std::make_shared<node_context>();
+  ctx->node_name = entry->name;
+  ctx->settings.max_frame = server.max_frame;
+  ctx->settings.max_body = server.max_body;
+  ctx->settings.heartbeat_s = server.heartbeat_s;
+  ctx->settings.rate = server.rate;
+  ctx->settings.rate_burst = server.rate_burst;
+  ctx->settings.passivate_after = std::chrono::seconds(server.passivate_s);
+  ctx->settings.max_group = server.max_group;
+  ctx->history = history;
+  ctx->accounts = accounts;
+  std::vector<std::string> names;
+  for (auto& n : opts.cluster.nodes)
+    names.push_back(n.name);
+  ctx->where = std::make_shared<runtime::placement>(opts.cluster.shards,
+                                                    names, entry->name);
+  ctx->persistence = persistence::spawn_persistence_actor(*d.sys, history);
+  ctx->auth = spawn_auth_pool(*d.sys, accounts, 2);
+  node_context_ptr shared = ctx;
+  ctx->directory = runtime::spawn_directory(
+    *d.sys, ctx->where,
+    {{persistence::entity_kind::user, user_factory(shared)},
+     {persistence::entity_kind::conv, conversation_factory(shared)}});
+  d.ctx = ctx;
+  // Gateway.
+  transport::gateway_config gcfg;
+  gcfg.host = entry->host;
+  gcfg.port = opts.port ? *opts.port : entry->gateway_port;
+  gcfg.max_frame = server.max_frame;
+  gcfg.max_output = server.max_output;
+  gcfg.heartbeat = std::chrono::seconds(server.heartbeat_s);
+  gcfg.threads = server.gateway_threads;
+  gcfg.max_connections = server.max_connections;
+  try {
+    d.gateway = std::make_unique<transport::gateway>(
+      gcfg, session_handler_factory(*d.sys, shared));
+  } catch (const std::system_error& e) {
+    error = "cannot listen on " + gcfg.host + ":" + std::to_string(gcfg.port)
+            + ": " + e.code().message();
+    result->stop();
+    return nullptr;
+  }
+  d.host = gcfg.host;
+  d.port = d.gateway->port();
+  d.gateway->start();
+  return result;
+}
+
+void node::stop() {
+  auto& d = *impl_;
+  if (d.stopped)
+    return;
+  d.stopped = true;
+  if (d.gateway)
+    d.gateway->stop(); // clients get bye shutdown; sessions end
+  if (d.sys) {
+    auto& ctx = *d.ctx;
+    {
+      // End the entities first (they may still hand writes to the
+      // persistence actor), then the writer itself, then the workers.
+      caf::scoped_actor self{*d.sys};
+      self->monitor(ctx.directory);
+      self->send_exit(ctx.directory, caf::exit_reason::user_shutdown);
+      self->receive([](caf::down_msg&) {});
+      self->monitor(ctx.persistence);
+      self->send_exit(ctx.persistence, caf::exit_reason::user_shutdown);
+      self->receive([](caf::down_msg&) {});
+      self->send_exit(ctx.auth, caf::exit_reason::user_shutdown);
+    }
+    // Break the cycle context -> actors -> context.
+    ctx.directory = nullptr;
+    ctx.persistence = nullptr;
+    ctx.auth = nullptr;
+    d.ctx->history->flush();
+    d.ctx.reset();
+    d.sys.reset(); // waits for every actor to end
+  }
+  d.gateway.reset();
+  d.cfg.reset();
+}
+
+} // namespace parley::actors

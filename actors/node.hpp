@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "runtime/cluster_config.hpp"
+
+namespace parley::actors {
+
+/// How to start one node of a cluster.
+struct node_options {
+  runtime::cluster_config cluster;
+  std::string name;                  ///< Which [[node]] entry this is.
+  std::optional<uint16_t> port;      ///< Overrides its gateway_port (0: any).
+  std::optional<std::string> data;   ///< Overrides its data directory.
+};
+
+/// One running Parley node: its actor system, stores, persistence actor,
+/// directory with the user and conversation supervisors, auth workers and
+/// the TCP gateway. Used by parleyd, the harness and the tests, so a node in
+/// a test is the same as in production.
+///
+/// Thread-safety: start/stop from one thread; stop() is idempotent and the
+/// destructor calls it.
+class node {
+public:
+  /// Opens the stores and starts serving. On failure returns null and sets
+  /// `error` to one line (bad data directory, port in use, ...).
+  static std::unique_ptr<node> start(const node_options& opts,
+                                     std::string& error);
+  ~node();
+  node(const node&) = delete;
+  node& operator=(const node&) = delete;
+
+  /// The gateway's bound address.
+  const std::string& host() const noexcept;
+  uint16_t port() const noexcept;
+
+  /// Graceful stop: clients get `bye shutdown`, actors end, every write
+  /// that was acknowledged is on disk, the stores are closed.
+  void stop();
+
+private:
+  node();
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace parley::actors

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <caf/actor.hpp>
+
+#include "persistence/account_store.hpp"
+#include "persistence/history_store.hpp"
+#include "runtime/placement.hpp"
+
+namespace parley::actors {
+
+/// Limits and timings the domain actors obey (from cluster.conf [server]).
+struct domain_settings {
+  uint32_t max_frame = 65536;
+  uint32_t max_body = 16384;
+  uint32_t heartbeat_s = 30;
+  double rate = 200;
+  double rate_burst = 400;
+  std::chrono::milliseconds passivate_after{60000};
+  uint32_t max_group = 100;
+  /// Requests a session may have in flight before it answers `overloaded`.
+  uint32_t max_inflight_per_session = 256;
+  /// Posts a conversation may have waiting for the store before `overloaded`.
+  uint32_t max_pending_writes = 4096;
+  /// Timeout of a session's requests to entity actors.
+  std::chrono::milliseconds request_timeout{10000};
+};
+
+/// What every domain actor of a node can reach. Built once by the node
+/// bootstrap before any actor starts; immutable afterwards and shared by
+/// pointer (the actor handles themselves are thread-safe).
+struct node_context {
+  std::string node_name;
+  std::string server_version = "parley/0.1.0";
+  domain_settings settings;
+  std::shared_ptr<persistence::history_store> history;
+  std::shared_ptr<persistence::account_store> accounts;
+  std::shared_ptr<const runtime::placement> where;
+  caf::actor persistence; ///< The group-commit writer of `history`.
+  caf::actor directory;   ///< entity -> actor.
+  caf::actor auth;        ///< Pool of blocking account workers.
+};
+
+using node_context_ptr = std::shared_ptr<const node_context>;
+
+} // namespace parley::actors

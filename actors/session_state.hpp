@@ -1,0 +1,128 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <caf/all.hpp>
+
+#include "actors/delivery_tracker.hpp"
+#include "actors/messages.hpp"
+#include "actors/node_context.hpp"
+#include "runtime/entity.hpp"
+#include "runtime/errors.hpp"
+#include "transport/frame_builder.hpp"
+#include "transport/gateway.hpp"
+#include "transport/request.hpp"
+#include "transport/token_bucket.hpp"
+
+/// Frames travel from the gateway to the session actor of the same node as a
+/// shared pointer; never across nodes (sessions live beside their gateway).
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const parley::transport::request>)
+
+namespace parley::actors {
+
+using fill_atom = caf::atom_constant<caf::atom("fill")>;
+
+/// The state of one session actor (one connection). Shared by the session's
+/// translation units; see session_actor.hpp for the contract.
+struct session_state {
+  node_context_ptr ctx;
+  std::shared_ptr<transport::connection> conn;
+  std::optional<transport::token_bucket> bucket;
+  bool hello = false;
+  bool authenticating = false;
+  bool authenticated = false;
+  std::string user;
+  std::string device;
+  caf::actor user_actor;
+  /// Requests waiting for an actor's answer (bounded: `overloaded` beyond).
+  uint32_t inflight = 0;
+  /// conv id -> its actor, as last resolved (stale handles are retried).
+  std::unordered_map<std::string, caf::actor> conv_cache;
+  delivery_tracker tracker;
+  /// Conversations waiting for a fill from the store, the front one running.
+  std::deque<std::string> fill_queue;
+  std::unordered_set<std::string> fill_queued;
+  bool fill_running = false;
+  /// `synced` is due once the login replay has drained the fill queue.
+  bool synced_due = false;
+  static inline const char* name = "session";
+};
+
+using session_actor = caf::stateful_actor<session_state>;
+using request_ptr = std::shared_ptr<const transport::request>;
+using opt_id = std::optional<uint64_t>;
+
+// -- helpers shared by the session's translation units -----------------------
+
+void send_frame(session_actor* self, std::string frame);
+void reply_err(session_actor* self, opt_id id, errc code,
+               std::string_view text);
+void reply_error(session_actor* self, opt_id id, const caf::error& err);
+
+/// Starts a fill of `conv` unless one is queued; runs the queue.
+void enqueue_fill(session_actor* self, const std::string& conv);
+void run_fills(session_actor* self);
+
+/// Sends `xs...` to the actor of conversation `conv` (resolving it through
+/// the directory, cached) and calls `ok(Result&)` or `fail(error)`. A stale
+/// handle (the conversation was passivated) is re-resolved once.
+template <class Result, class Ok, class Fail, class... Ts>
+void ask_conv(session_actor* self, const std::string& conv, Ok ok, Fail fail,
+              bool retried, Ts... xs) {
+  auto timeout = self->state.ctx->settings.request_timeout;
+  auto go = [=](const caf::actor& target) {
+    self->request(target, timeout, xs...)
+      .then([=](Result& r) mutable { ok(r); },
+            [=](caf::error& err) mutable {
+              bool stale = err == caf::sec::request_receiver_down;
+              if (stale && !retried) {
+                self->state.conv_cache.erase(conv);
+                ask_conv<Result>(self, conv, ok, fail, true, xs...);
+                return;
+              }
+              fail(err);
+            });
+  };
+  auto& cache = self->state.conv_cache;
+  if (auto i = cache.find(conv); i != cache.end()) {
+    go(i->second);
+    return;
+  }
+  runtime::entity_id e{persistence::entity_kind::conv, conv};
+  self->request(self->state.ctx->directory, timeout, caf::get_atom::value, e)
+    .then(
+      [=](caf::actor& target) mutable {
+        auto& cache = self->state.conv_cache;
+        if (cache.size() >= 256)
+          cache.clear(); // bounded; entries are cheap to resolve again
+        cache[conv] = target;
+        go(target);
+      },
+      [=](caf::error& err) mutable { fail(err); });
+}
+
+/// Protocol validation of a conv id: 1-64 bytes.
+bool valid_conv_id(std::string_view conv);
+
+/// The conversation requests (session_requests.cpp). Each gets the request
+/// after the session's checks (hello, authentication, rate limit).
+void handle_send(session_actor* self, const transport::request& req, opt_id id);
+void handle_ack(session_actor* self, const transport::request& req, opt_id id);
+void handle_read(session_actor* self, const transport::request& req, opt_id id);
+void handle_history(session_actor* self, const transport::request& req,
+                    opt_id id);
+void handle_convs(session_actor* self, const transport::request& req,
+                  opt_id id);
+void handle_receipts(session_actor* self, const transport::request& req,
+                     opt_id id);
+void handle_typing(session_actor* self, const transport::request& req,
+                   opt_id id);
+
+} // namespace parley::actors

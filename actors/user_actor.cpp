@@ -1,0 +1,189 @@
+#include "actors/user_actor.hpp"
+
+#include <unordered_map>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/messages.hpp"
+#include "runtime/errors.hpp"
+
+namespace parley::actors {
+
+using persistence::conv_type;
+using persistence::kv_batch;
+
+namespace {
+
+struct user_state {
+  std::string user;
+  node_context_ptr ctx;
+  caf::actor supervisor;
+  bool exists = false;
+  /// Online devices: device -> its session.
+  std::unordered_map<std::string, caf::actor> sessions;
+  /// The user's conversations, in the order they were joined.
+  std::vector<persistence::user_conv> convs;
+  /// Cursors of devices seen since activation: device -> conv -> acked.
+  std::unordered_map<std::string, std::unordered_map<std::string, uint64_t>>
+    cursors;
+  bool passivating = false;
+  uint32_t pending_writes = 0;
+  static inline const char* name = "user";
+};
+
+using user_actor = caf::stateful_actor<user_state>;
+
+void maybe_quit(user_actor* self) {
+  auto& st = self->state;
+  if (st.passivating && st.pending_writes == 0)
+    self->quit();
+}
+
+std::unordered_map<std::string, uint64_t>&
+device_cursors(user_actor* self, const std::string& device) {
+  auto& st = self->state;
+  auto i = st.cursors.find(device);
+  if (i != st.cursors.end())
+    return i->second;
+  auto& map = st.cursors[device];
+  for (auto& [conv, seq] : st.ctx->history->cursors(st.user, device))
+    map.emplace(conv, seq);
+  return map;
+}
+
+caf::behavior user(user_actor* self, std::string name, node_context_ptr ctx,
+                   caf::actor supervisor) {
+  auto& st = self->state;
+  st.user = std::move(name);
+  st.ctx = std::move(ctx);
+  st.supervisor = std::move(supervisor);
+  st.exists = st.ctx->accounts->user_exists(st.user);
+  if (!st.exists) {
+    // No account: answer `no_such_user` to everything and end after a short
+    // idle time, keeping nothing. Should the account appear meanwhile, end at
+    // once so that the next activation loads it (the caller may retry).
+    self->set_default_handler(
+      [=](caf::scheduled_actor*,
+          caf::message_view&) -> caf::result<caf::message> {
+        if (self->state.ctx->accounts->user_exists(self->state.user)) {
+          self->quit();
+          return make_error(errc::unavailable, "user actor restarting");
+        }
+        return make_error(errc::no_such_user);
+      });
+    return {
+      caf::after(std::chrono::seconds(1)) >> [=] { self->quit(); },
+    };
+  }
+  st.convs = st.ctx->history->user_convs(st.user);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& sessions = self->state.sessions;
+    for (auto i = sessions.begin(); i != sessions.end(); ++i) {
+      if (i->second.address() == dm.source) {
+        sessions.erase(i);
+        break;
+      }
+    }
+  });
+  return {
+    [=](attach_atom, const std::string& device,
+        caf::actor& session) -> attach_info {
+      auto& st = self->state;
+      auto& slot = st.sessions[device];
+      if (slot && slot != session)
+        self->send(slot, replaced_atom::value);
+      slot = session;
+      self->monitor(session);
+      attach_info info;
+      auto& cursors = device_cursors(self, device);
+      info.cursors.reserve(st.convs.size());
+      for (auto& c : st.convs) {
+        auto i = cursors.find(c.conv);
+        info.cursors.push_back(
+          conv_cursor{c.conv, i == cursors.end() ? 0 : i->second});
+      }
+      return info;
+    },
+    [=](push& p) {
+      auto& st = self->state;
+      if (st.sessions.empty())
+        return;
+      // Share one copy of the frame between all sessions.
+      auto msg = caf::make_message(std::move(p));
+      for (auto& [_, session] : st.sessions)
+        self->send(session, msg);
+    },
+    [=](cursor_atom, const std::string& device, const std::string& conv,
+        uint64_t seq) {
+      auto& st = self->state;
+      auto& cur = device_cursors(self, device)[conv];
+      if (seq <= cur)
+        return;
+      cur = seq;
+      kv_batch b;
+      st.ctx->history->encode_cursor(b, st.user, device, conv, seq);
+      self->send(st.ctx->persistence, caf::put_atom::value, std::move(b));
+    },
+    [=](joined_atom, const std::string& conv,
+        uint8_t type) -> caf::result<caf::ok_atom> {
+      auto& st = self->state;
+      for (auto& c : st.convs)
+        if (c.conv == conv)
+          return caf::ok_atom::value;
+      persistence::user_conv entry{conv, static_cast<conv_type>(type)};
+      kv_batch b;
+      st.ctx->history->encode_user_conv(b, st.user, entry);
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      ++st.pending_writes;
+      self
+        ->request(st.ctx->persistence, caf::infinite, caf::put_atom::value,
+                  std::move(b))
+        .then(
+          [=](caf::ok_atom) mutable {
+            auto& st = self->state;
+            --st.pending_writes;
+            bool known = false;
+            for (auto& c : st.convs)
+              known = known || c.conv == entry.conv;
+            if (!known)
+              st.convs.push_back(entry);
+            rp.deliver(caf::ok_atom::value);
+            maybe_quit(self);
+          },
+          [=](caf::error& err) mutable {
+            --self->state.pending_writes;
+            rp.deliver(err);
+            maybe_quit(self);
+          });
+      return rp;
+    },
+    [=](convs_atom) {
+      std::vector<std::string> out;
+      for (auto& c : self->state.convs)
+        out.push_back(c.conv);
+      return out;
+    },
+    caf::after(st.ctx->settings.passivate_after) >>
+      [=] {
+        auto& st = self->state;
+        if (!st.sessions.empty() || st.pending_writes > 0 || st.passivating)
+          return;
+        runtime::request_passivation(self, st.supervisor, [=] {
+          self->state.passivating = true;
+          maybe_quit(self);
+        });
+      },
+  };
+}
+
+} // namespace
+
+runtime::entity_factory user_factory(node_context_ptr ctx) {
+  return [ctx](caf::event_based_actor* supervisor, const std::string& key) {
+    return supervisor->spawn<caf::monitored>(
+      user, key, ctx, caf::actor_cast<caf::actor>(supervisor));
+  };
+}
+
+} // namespace parley::actors

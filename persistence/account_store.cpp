@@ -1,0 +1,427 @@
+#include "persistence/account_store.hpp"
+
+#include <array>
+#include <chrono>
+#include <filesystem>
+#include <system_error>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+namespace parley::persistence {
+
+namespace {
+
+constexpr int schema_version = 1;
+
+/// Random bytes in a token (256 bits; protocol.md asks for at least 128).
+constexpr size_t token_bytes = 32;
+
+/// A token longer than this cannot be one we issued (43 chars today).
+constexpr size_t max_token_chars = 128;
+
+constexpr const char* schema_sql = R"sql(
+CREATE TABLE IF NOT EXISTS meta(
+  key   TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS users(
+  shard      INTEGER NOT NULL,
+  name       TEXT PRIMARY KEY,
+  pwhash     TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS users_by_shard ON users(shard);
+CREATE TABLE IF NOT EXISTS devices(
+  shard      INTEGER NOT NULL,
+  user       TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+  device     TEXT NOT NULL,
+  token_hash BLOB NOT NULL UNIQUE,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY(user, device)
+);
+CREATE INDEX IF NOT EXISTS devices_by_shard ON devices(shard);
+)sql";
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// One prepared statement; finalized on destruction. Text and blobs are
+/// bound as SQLITE_TRANSIENT (copied), so arguments need not outlive it.
+class statement {
+public:
+  statement(sqlite3* db, const char* sql) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
+  statement(const statement&) = delete;
+  statement& operator=(const statement&) = delete;
+  ~statement() {
+    sqlite3_finalize(stmt_);
+  }
+
+  bool prepared() const noexcept { return rc_ == SQLITE_OK; }
+
+  statement& bind(int index, std::string_view text) {
+    if (rc_ == SQLITE_OK)
+      rc_ = sqlite3_bind_text(stmt_, index, text.data(),
+                              static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+
+  statement& bind_blob(int index, const void* data, size_t size) {
+    if (rc_ == SQLITE_OK)
+      rc_ = sqlite3_bind_blob(stmt_, index, data, static_cast<int>(size),
+                              SQLITE_TRANSIENT);
+    return *this;
+  }
+
+  statement& bind(int index, int64_t value) {
+    if (rc_ == SQLITE_OK)
+      rc_ = sqlite3_bind_int64(stmt_, index, value);
+    return *this;
+  }
+
+  /// SQLITE_ROW, SQLITE_DONE or an error code (also a bind's error).
+  int step() {
+    if (rc_ != SQLITE_OK)
+      return rc_;
+    return sqlite3_step(stmt_);
+  }
+
+  std::string text(int column) const {
+    auto p = sqlite3_column_text(stmt_, column);
+    auto n = sqlite3_column_bytes(stmt_, column);
+    return p ? std::string{reinterpret_cast<const char*>(p),
+                           static_cast<size_t>(n)}
+             : std::string{};
+  }
+
+  int64_t integer(int column) const {
+    return sqlite3_column_int64(stmt_, column);
+  }
+
+private:
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_ = SQLITE_OK;
+};
+
+bool exec(sqlite3* db, const char* sql, std::string& error) {
+  char* msg = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) == SQLITE_OK)
+    return true;
+  error = msg ? msg : sqlite3_errmsg(db);
+  sqlite3_free(msg);
+  return false;
+}
+
+bool hash_password(std::string_view password, pwhash_cost cost,
+                   std::string& out) {
+  unsigned long long ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+  size_t mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+  switch (cost) {
+    case pwhash_cost::interactive:
+      break;
+    case pwhash_cost::moderate:
+      ops = crypto_pwhash_OPSLIMIT_MODERATE;
+      mem = crypto_pwhash_MEMLIMIT_MODERATE;
+      break;
+    case pwhash_cost::minimal:
+      ops = crypto_pwhash_OPSLIMIT_MIN;
+      mem = crypto_pwhash_MEMLIMIT_MIN;
+      break;
+  }
+  std::array<char, crypto_pwhash_STRBYTES> buf{};
+  if (crypto_pwhash_str(buf.data(), password.data(), password.size(), ops,
+                        mem)
+      != 0)
+    return false; // Out of memory.
+  out = buf.data();
+  return true;
+}
+
+bool verify_password(const std::string& hash, std::string_view password) {
+  return crypto_pwhash_str_verify(hash.c_str(), password.data(),
+                                  password.size())
+         == 0;
+}
+
+/// 32 random bytes, base64url without padding (43 characters).
+std::string make_token() {
+  std::array<unsigned char, token_bytes> raw;
+  randombytes_buf(raw.data(), raw.size());
+  std::array<char, sodium_base64_ENCODED_LEN(
+                     token_bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING)>
+    text;
+  sodium_bin2base64(text.data(), text.size(), raw.data(), raw.size(),
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  sodium_memzero(raw.data(), raw.size());
+  return std::string{text.data()};
+}
+
+/// What the devices table stores instead of the token: BLAKE2b-256 of the
+/// token's characters. The token carries 256 random bits, so a fast unkeyed
+/// hash suffices: the table alone does not let anyone resume.
+std::array<unsigned char, crypto_generichash_BYTES>
+hash_token(std::string_view token) {
+  std::array<unsigned char, crypto_generichash_BYTES> out;
+  crypto_generichash(out.data(), out.size(),
+                     reinterpret_cast<const unsigned char*>(token.data()),
+                     token.size(), nullptr, 0);
+  return out;
+}
+
+/// Reads the stored value of `key` from the meta table, or stores `value`
+/// if absent. Returns the value in effect; false on a SQL error.
+bool meta_value(sqlite3* db, const char* key, int64_t value, int64_t& stored,
+                std::string& error) {
+  statement insert{db, "INSERT OR IGNORE INTO meta(key, value) VALUES(?, ?)"};
+  if (insert.bind(1, std::string_view{key}).bind(2, value).step()
+      != SQLITE_DONE) {
+    error = sqlite3_errmsg(db);
+    return false;
+  }
+  statement select{db, "SELECT value FROM meta WHERE key = ?"};
+  if (select.bind(1, std::string_view{key}).step() != SQLITE_ROW) {
+    error = sqlite3_errmsg(db);
+    return false;
+  }
+  stored = select.integer(0);
+  return true;
+}
+
+std::string one_line(std::string text) {
+  for (auto& c : text)
+    if (c == '\n' || c == '\r')
+      c = ' ';
+  return text;
+}
+
+} // namespace
+
+// -- opening ------------------------------------------------------------------------
+
+std::unique_ptr<account_store> account_store::open(const std::string& path,
+                                                   uint32_t shard_count,
+                                                   pwhash_cost cost,
+                                                   std::string& error) {
+  auto fail = [&](const std::string& why) -> std::unique_ptr<account_store> {
+    error = one_line("cannot open account store at '" + path + "': " + why);
+    return nullptr;
+  };
+  if (sodium_init() < 0)
+    return fail("libsodium failed to initialize");
+  if (shard_count == 0 || shard_count > 0x10000)
+    return fail("shard count " + std::to_string(shard_count)
+                + " is outside [1, 65536]");
+  if (path.empty())
+    return fail("empty path");
+  auto parent = std::filesystem::path{path}.parent_path();
+  std::error_code ec;
+  if (!parent.empty())
+    std::filesystem::create_directories(parent, ec);
+  if (ec)
+    return fail(ec.message());
+  std::unique_ptr<account_store> store{new account_store};
+  store->shard_count_ = shard_count;
+  store->cost_ = cost;
+  auto flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+               | SQLITE_OPEN_FULLMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &store->db_, flags, nullptr)
+      != SQLITE_OK) {
+    auto why = store->db_ ? std::string{sqlite3_errmsg(store->db_)}
+                          : std::string{"out of memory"};
+    return fail(why);
+  }
+  sqlite3_busy_timeout(store->db_, 5000);
+  std::string why;
+  // WAL with synchronous=FULL: a committed registration or login survives
+  // power loss (both are rare; their cost is the password hash anyway).
+  if (!exec(store->db_, "PRAGMA journal_mode=WAL", why)
+      || !exec(store->db_, "PRAGMA synchronous=FULL", why)
+      || !exec(store->db_, "PRAGMA foreign_keys=ON", why)
+      || !exec(store->db_, "BEGIN IMMEDIATE", why))
+    return fail(why);
+  int64_t stored_shards = 0;
+  int64_t stored_version = 0;
+  if (!exec(store->db_, schema_sql, why)
+      || !meta_value(store->db_, "shard_count", shard_count, stored_shards,
+                     why)
+      || !meta_value(store->db_, "schema_version", schema_version,
+                     stored_version, why)
+      || !exec(store->db_, "COMMIT", why)) {
+    exec(store->db_, "ROLLBACK", why);
+    return fail(why);
+  }
+  if (stored_version != schema_version)
+    return fail("unsupported schema version "
+                + std::to_string(stored_version));
+  if (stored_shards != static_cast<int64_t>(shard_count))
+    return fail("shard count mismatch: the store was created with "
+                + std::to_string(stored_shards) + " shards, configured "
+                + std::to_string(shard_count));
+  // A hash of a random password: login verifies against it for unknown
+  // users so that they take as long as known ones.
+  std::array<unsigned char, 16> random_password;
+  randombytes_buf(random_password.data(), random_password.size());
+  if (!hash_password(std::string_view{reinterpret_cast<const char*>(
+                                        random_password.data()),
+                                      random_password.size()},
+                     cost, store->dummy_hash_))
+    return fail("out of memory while hashing");
+  return store;
+}
+
+account_store::~account_store() {
+  if (db_)
+    sqlite3_close_v2(db_);
+}
+
+// -- validation -----------------------------------------------------------------------
+
+bool account_store::valid_user(std::string_view user) noexcept {
+  if (user.empty() || user.size() > 32)
+    return false;
+  for (char c : user) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'
+              || c == '.' || c == '-';
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+bool account_store::valid_password(std::string_view password) noexcept {
+  return password.size() >= 8 && password.size() <= 256;
+}
+
+bool account_store::valid_device(std::string_view device) noexcept {
+  if (device.empty() || device.size() > 64)
+    return false;
+  for (char c : device)
+    if (c < 0x20 || c > 0x7E)
+      return false; // Control characters, DEL and non-ASCII bytes.
+  return true;
+}
+
+// -- accounts -------------------------------------------------------------------------
+
+std::optional<errc> account_store::create_user(std::string_view user,
+                                               std::string_view password) {
+  if (!valid_user(user) || !valid_password(password))
+    return errc::bad_request;
+  if (user_exists(user))
+    return errc::user_exists; // Spares the hash; the insert checks again.
+  std::string hash;
+  if (!hash_password(password, cost_, hash))
+    return errc::internal;
+  std::lock_guard<std::mutex> guard{mutex_};
+  statement insert{db_, "INSERT INTO users(shard, name, pwhash, created_ms) "
+                        "VALUES(?, ?, ?, ?)"};
+  auto shard = shard_of(entity_kind::user, user, shard_count_);
+  auto rc = insert.bind(1, static_cast<int64_t>(shard))
+              .bind(2, user)
+              .bind(3, std::string_view{hash})
+              .bind(4, now_ms())
+              .step();
+  if (rc == SQLITE_DONE)
+    return std::nullopt;
+  if (rc == SQLITE_CONSTRAINT)
+    return errc::user_exists;
+  return errc::internal;
+}
+
+bool account_store::user_exists(std::string_view user) const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  statement select{db_, "SELECT 1 FROM users WHERE name = ?"};
+  return select.bind(1, user).step() == SQLITE_ROW;
+}
+
+std::optional<errc> account_store::login(std::string_view user,
+                                         std::string_view password,
+                                         std::string_view device,
+                                         session_grant& out) {
+  if (!valid_user(user) || !valid_password(password) || !valid_device(device))
+    return errc::bad_request;
+  std::string stored;
+  bool found = false;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    statement select{db_, "SELECT pwhash FROM users WHERE name = ?"};
+    switch (select.bind(1, user).step()) {
+      case SQLITE_ROW:
+        found = true;
+        stored = select.text(0);
+        break;
+      case SQLITE_DONE:
+        break;
+      default:
+        return errc::internal;
+    }
+  }
+  // Outside the lock: the slow part. Unknown users verify against the dummy
+  // hash so that both failures take about as long.
+  auto verified = verify_password(found ? stored : dummy_hash_, password);
+  if (!found || !verified)
+    return errc::auth_failed;
+  auto token = make_token();
+  auto token_hash = hash_token(token);
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    statement upsert{
+      db_, "INSERT INTO devices(shard, user, device, token_hash, created_ms) "
+           "VALUES(?, ?, ?, ?, ?) ON CONFLICT(user, device) DO UPDATE SET "
+           "token_hash = excluded.token_hash, "
+           "created_ms = excluded.created_ms"};
+    auto shard = shard_of(entity_kind::user, user, shard_count_);
+    auto rc = upsert.bind(1, static_cast<int64_t>(shard))
+                .bind(2, user)
+                .bind(3, device)
+                .bind_blob(4, token_hash.data(), token_hash.size())
+                .bind(5, now_ms())
+                .step();
+    if (rc != SQLITE_DONE)
+      return errc::internal;
+  }
+  out.user = std::string{user};
+  out.device = std::string{device};
+  out.token = std::move(token);
+  return std::nullopt;
+}
+
+std::optional<errc> account_store::resume(std::string_view token,
+                                          std::string_view device,
+                                          session_grant& out) {
+  if (!valid_device(device))
+    return errc::bad_request;
+  if (token.empty() || token.size() > max_token_chars)
+    return errc::auth_failed;
+  auto token_hash = hash_token(token);
+  std::string user;
+  std::string issued_device;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    statement select{db_,
+                     "SELECT user, device FROM devices WHERE token_hash = ?"};
+    switch (select.bind_blob(1, token_hash.data(), token_hash.size()).step()) {
+      case SQLITE_ROW:
+        user = select.text(0);
+        issued_device = select.text(1);
+        break;
+      case SQLITE_DONE:
+        return errc::auth_failed;
+      default:
+        return errc::internal;
+    }
+  }
+  if (issued_device != device)
+    return errc::auth_failed;
+  out.user = std::move(user);
+  out.device = std::move(issued_device);
+  out.token = std::string{token};
+  return std::nullopt;
+}
+
+} // namespace parley::persistence

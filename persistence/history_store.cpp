@@ -1,0 +1,476 @@
+#include "persistence/history_store.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <limits>
+#include <system_error>
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/iterator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/slice.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include "persistence/byte_order.hpp"
+#include "persistence/keys.hpp"
+#include "persistence/record_codec.hpp"
+
+namespace parley::persistence {
+
+namespace {
+
+constexpr uint64_t max_seq = std::numeric_limits<uint64_t>::max();
+
+rocksdb::Slice as_slice(std::string_view x) {
+  return rocksdb::Slice{x.data(), x.size()};
+}
+
+std::string_view as_view(const rocksdb::Slice& x) {
+  return std::string_view{x.data(), x.size()};
+}
+
+/// Error texts are promised to be one line.
+std::string one_line(std::string text) {
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  std::replace(text.begin(), text.end(), '\r', ' ');
+  return text;
+}
+
+/// An iterator confined to [lower, upper) (upper empty: unbounded). Owns the
+/// bound strings, which must outlive the RocksDB iterator.
+class bounded_iterator {
+public:
+  bounded_iterator(rocksdb::DB& db, std::string lower, std::string upper)
+    : lower_(std::move(lower)),
+      upper_(std::move(upper)),
+      lower_slice_(lower_),
+      upper_slice_(upper_) {
+    rocksdb::ReadOptions ro;
+    ro.iterate_lower_bound = &lower_slice_;
+    if (!upper_.empty())
+      ro.iterate_upper_bound = &upper_slice_;
+    it_.reset(db.NewIterator(ro));
+  }
+
+  /// An iterator over every key that starts with `prefix`.
+  static bounded_iterator over_prefix(rocksdb::DB& db, std::string prefix) {
+    auto upper = keys::prefix_end(prefix);
+    return bounded_iterator{db, std::move(prefix), std::move(upper)};
+  }
+
+  bounded_iterator(bounded_iterator&&) = delete;
+
+  rocksdb::Iterator* operator->() { return it_.get(); }
+
+  const std::string& lower() const noexcept { return lower_; }
+
+  /// The current key without the lower bound (the iterated prefix).
+  std::string_view rest() const {
+    auto key = as_view(it_->key());
+    key.remove_prefix(std::min(key.size(), lower_.size()));
+    return key;
+  }
+
+private:
+  std::string lower_;
+  std::string upper_;
+  rocksdb::Slice lower_slice_;
+  rocksdb::Slice upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+/// Decodes the message at the iterator; false if the entry is malformed.
+bool read_message(bounded_iterator& it, std::string_view conv,
+                  message_record& out) {
+  auto rest = it.rest();
+  uint64_t seq = 0;
+  if (rest.size() != 8 || !take_u64(rest, seq))
+    return false;
+  if (!codec::decode_message(as_view(it->value()), out))
+    return false;
+  out.conv = std::string{conv};
+  out.seq = seq;
+  return true;
+}
+
+/// Checks (or, on an empty store, writes) the store meta key.
+bool check_store_meta(rocksdb::DB& db, uint32_t shard_count,
+                      std::string& error) {
+  std::string value;
+  auto st = db.Get(rocksdb::ReadOptions{}, keys::store_meta(), &value);
+  if (st.ok()) {
+    uint32_t version = 0;
+    uint32_t stored_shards = 0;
+    if (!codec::decode_store_meta(value, version, stored_shards)) {
+      error = "malformed store meta key";
+      return false;
+    }
+    if (version != keys::format_version) {
+      error = "unsupported store format version " + std::to_string(version)
+              + " (this build reads version "
+              + std::to_string(keys::format_version) + ")";
+      return false;
+    }
+    if (stored_shards != shard_count) {
+      error = "shard count mismatch: the store was created with "
+              + std::to_string(stored_shards) + " shards, configured "
+              + std::to_string(shard_count);
+      return false;
+    }
+    return true;
+  }
+  if (!st.IsNotFound()) {
+    error = st.ToString();
+    return false;
+  }
+  std::unique_ptr<rocksdb::Iterator> it{db.NewIterator(rocksdb::ReadOptions{})};
+  it->SeekToFirst();
+  if (it->Valid()) {
+    error = "not a parley history store (data without a store meta key)";
+    return false;
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  st = db.Put(wo, keys::store_meta(),
+              codec::encode_store_meta(keys::format_version, shard_count));
+  if (!st.ok()) {
+    error = st.ToString();
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+// -- opening -------------------------------------------------------------------
+
+std::unique_ptr<history_store> history_store::open(const options& opts,
+                                                   std::string& error) {
+  auto fail = [&](const std::string& why) -> std::unique_ptr<history_store> {
+    error = one_line("cannot open history store at '" + opts.path
+                     + "': " + why);
+    return nullptr;
+  };
+  if (opts.shard_count == 0 || opts.shard_count > 0x10000)
+    return fail("shard count " + std::to_string(opts.shard_count)
+                + " is outside [1, 65536]");
+  if (opts.path.empty())
+    return fail("empty path");
+  std::error_code ec;
+  std::filesystem::create_directories(opts.path, ec);
+  if (ec)
+    return fail(ec.message());
+  if (!std::filesystem::is_directory(opts.path, ec))
+    return fail("not a directory");
+  rocksdb::Options ro;
+  ro.create_if_missing = true;
+  ro.keep_log_file_num = 4;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(opts.block_cache_bytes);
+  // Whole-key bloom filters speed up point lookups (dedupe, meta). No prefix
+  // extractor: entity prefixes vary in length and every range scan is
+  // bounded by iterate_upper_bound (docs/storage.md).
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  ro.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  rocksdb::DB* raw = nullptr;
+  auto st = rocksdb::DB::Open(ro, opts.path, &raw);
+  if (!st.ok())
+    return fail(st.ToString());
+  std::unique_ptr<rocksdb::DB> db{raw};
+  std::string why;
+  if (!check_store_meta(*db, opts.shard_count, why))
+    return fail(why);
+  std::unique_ptr<history_store> store{new history_store};
+  store->db_ = std::move(db);
+  store->dur_ = opts.dur;
+  store->shard_count_ = opts.shard_count;
+  return store;
+}
+
+history_store::~history_store() {
+  if (db_)
+    db_->Close();
+}
+
+// -- encoders ----------------------------------------------------------------------
+
+void history_store::encode_message(kv_batch& b,
+                                   const message_record& m) const {
+  b.put(keys::message(shard_count_, m.conv, m.seq), codec::encode_message(m));
+}
+
+void history_store::encode_dedupe(kv_batch& b, std::string_view conv,
+                                  std::string_view user,
+                                  std::string_view cmid,
+                                  const dedupe_entry& e) const {
+  b.put(keys::dedupe(shard_count_, conv, user, cmid), codec::encode_dedupe(e));
+}
+
+void history_store::encode_conv_meta(kv_batch& b, const conv_meta& meta) const {
+  b.put(keys::conv_meta(shard_count_, meta.conv),
+        codec::encode_conv_meta(meta));
+}
+
+void history_store::encode_position(kv_batch& b, std::string_view conv,
+                                    const member_position& p) const {
+  b.put(keys::position(shard_count_, conv, p.user), codec::encode_position(p));
+}
+
+void history_store::encode_cursor(kv_batch& b, std::string_view user,
+                                  std::string_view device,
+                                  std::string_view conv, uint64_t seq) const {
+  b.put(keys::cursor(shard_count_, user, device, conv), codec::encode_u64(seq));
+}
+
+void history_store::encode_user_conv(kv_batch& b, std::string_view user,
+                                     const user_conv& c) const {
+  b.put(keys::user_conv(shard_count_, user, c.conv),
+        codec::encode_conv_type(c.type));
+}
+
+void history_store::encode_erase_user_conv(kv_batch& b, std::string_view user,
+                                           std::string_view conv) const {
+  b.erase(keys::user_conv(shard_count_, user, conv));
+}
+
+void history_store::encode_last_seen(kv_batch& b, std::string_view user,
+                                     int64_t ts) const {
+  b.put(keys::last_seen(shard_count_, user), codec::encode_i64(ts));
+}
+
+// -- writing -------------------------------------------------------------------------
+
+namespace {
+
+void add_to(rocksdb::WriteBatch& wb, const kv_batch& b) {
+  // Erases first, then puts: within one kv_batch a put wins (kv_batch.hpp).
+  for (auto& key : b.erases)
+    wb.Delete(as_slice(key));
+  for (auto& [key, value] : b.puts)
+    wb.Put(as_slice(key), as_slice(value));
+}
+
+} // namespace
+
+bool history_store::write(const kv_batch& b, std::string& error) {
+  rocksdb::WriteBatch wb;
+  add_to(wb, b);
+  return apply(wb, error);
+}
+
+bool history_store::write_all(const std::vector<kv_batch>& batches,
+                              std::string& error) {
+  rocksdb::WriteBatch wb;
+  for (auto& b : batches)
+    add_to(wb, b);
+  return apply(wb, error);
+}
+
+bool history_store::apply(rocksdb::WriteBatch& wb, std::string& error) {
+  if (wb.Count() == 0)
+    return true;
+  rocksdb::WriteOptions wo;
+  wo.sync = dur_ == durability::fsync;
+  auto st = db_->Write(wo, &wb);
+  if (!st.ok()) {
+    error = one_line("history store write failed: " + st.ToString());
+    return false;
+  }
+  return true;
+}
+
+void history_store::flush() {
+  db_->Flush(rocksdb::FlushOptions{});
+  db_->FlushWAL(true);
+}
+
+// -- reading --------------------------------------------------------------------------
+
+std::optional<conv_meta>
+history_store::find_conv_meta(std::string_view conv) const {
+  if (!keys::fits(conv))
+    return std::nullopt;
+  std::string value;
+  auto st = db_->Get(rocksdb::ReadOptions{},
+                     keys::conv_meta(shard_count_, conv), &value);
+  conv_meta meta;
+  if (!st.ok() || !codec::decode_conv_meta(value, meta))
+    return std::nullopt;
+  meta.conv = std::string{conv};
+  return meta;
+}
+
+uint64_t history_store::last_seq(std::string_view conv) const {
+  if (!keys::fits(conv))
+    return 0;
+  auto it = bounded_iterator::over_prefix(
+    *db_, keys::message_prefix(shard_count_, conv));
+  it->SeekForPrev(keys::message(shard_count_, conv, max_seq));
+  uint64_t seq = 0;
+  if (it->Valid()) {
+    auto rest = it.rest();
+    take_u64(rest, seq);
+  }
+  return seq;
+}
+
+std::vector<message_record>
+history_store::page_before(std::string_view conv, uint64_t before,
+                           size_t limit, bool& more) const {
+  more = false;
+  std::vector<message_record> out;
+  if (!keys::fits(conv) || before == 1)
+    return out; // Nothing is older than seq 1.
+  auto it = bounded_iterator::over_prefix(
+    *db_, keys::message_prefix(shard_count_, conv));
+  it->SeekForPrev(
+    keys::message(shard_count_, conv, before == 0 ? max_seq : before - 1));
+  for (; it->Valid() && out.size() < limit; it->Prev()) {
+    message_record m;
+    if (read_message(it, conv, m))
+      out.push_back(std::move(m));
+  }
+  more = it->Valid();
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+std::vector<message_record>
+history_store::page_after(std::string_view conv, uint64_t after, size_t limit,
+                          bool& more, uint64_t upto) const {
+  more = false;
+  std::vector<message_record> out;
+  if (!keys::fits(conv) || after == max_seq || (upto != 0 && upto <= after))
+    return out;
+  auto prefix = keys::message_prefix(shard_count_, conv);
+  auto upper = upto != 0 && upto != max_seq
+                 ? keys::message(shard_count_, conv, upto + 1)
+                 : keys::prefix_end(prefix);
+  bounded_iterator it{*db_, std::move(prefix), std::move(upper)};
+  it->Seek(keys::message(shard_count_, conv, after + 1));
+  for (; it->Valid() && out.size() < limit; it->Next()) {
+    message_record m;
+    if (read_message(it, conv, m))
+      out.push_back(std::move(m));
+  }
+  more = it->Valid();
+  return out;
+}
+
+std::optional<message_record>
+history_store::find_message(std::string_view conv, uint64_t seq) const {
+  if (!keys::fits(conv))
+    return std::nullopt;
+  std::string value;
+  auto st = db_->Get(rocksdb::ReadOptions{},
+                     keys::message(shard_count_, conv, seq), &value);
+  message_record m;
+  if (!st.ok() || !codec::decode_message(value, m))
+    return std::nullopt;
+  m.conv = std::string{conv};
+  m.seq = seq;
+  return m;
+}
+
+std::optional<dedupe_entry>
+history_store::find_dedupe(std::string_view conv, std::string_view user,
+                           std::string_view cmid) const {
+  if (!keys::fits(conv) || !keys::fits(user) || !keys::fits(cmid))
+    return std::nullopt;
+  std::string value;
+  auto st = db_->Get(rocksdb::ReadOptions{},
+                     keys::dedupe(shard_count_, conv, user, cmid), &value);
+  dedupe_entry e;
+  if (!st.ok() || !codec::decode_dedupe(value, e))
+    return std::nullopt;
+  return e;
+}
+
+std::vector<member_position>
+history_store::positions(std::string_view conv) const {
+  std::vector<member_position> out;
+  if (!keys::fits(conv))
+    return out;
+  auto it = bounded_iterator::over_prefix(
+    *db_, keys::position_prefix(shard_count_, conv));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto rest = it.rest();
+    std::string_view user;
+    member_position p;
+    if (keys::take_part(rest, user) && rest.empty()
+        && codec::decode_position(as_view(it->value()), p)) {
+      p.user = std::string{user};
+      out.push_back(std::move(p));
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, uint64_t>>
+history_store::cursors(std::string_view user, std::string_view device) const {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  if (!keys::fits(user) || !keys::fits(device))
+    return out;
+  auto it = bounded_iterator::over_prefix(
+    *db_, keys::cursor_prefix(shard_count_, user, device));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto rest = it.rest();
+    std::string_view conv;
+    uint64_t seq = 0;
+    if (keys::take_part(rest, conv) && rest.empty()
+        && codec::decode_u64(as_view(it->value()), seq))
+      out.emplace_back(std::string{conv}, seq);
+  }
+  return out;
+}
+
+std::vector<user_conv>
+history_store::user_convs(std::string_view user) const {
+  std::vector<user_conv> out;
+  if (!keys::fits(user))
+    return out;
+  auto it = bounded_iterator::over_prefix(
+    *db_, keys::user_conv_prefix(shard_count_, user));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto rest = it.rest();
+    std::string_view conv;
+    user_conv c;
+    if (keys::take_part(rest, conv) && rest.empty()
+        && codec::decode_conv_type(as_view(it->value()), c.type)) {
+      c.conv = std::string{conv};
+      out.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
+std::optional<int64_t> history_store::last_seen(std::string_view user) const {
+  if (!keys::fits(user))
+    return std::nullopt;
+  std::string value;
+  auto st = db_->Get(rocksdb::ReadOptions{},
+                     keys::last_seen(shard_count_, user), &value);
+  int64_t ts = 0;
+  if (!st.ok() || !codec::decode_i64(value, ts))
+    return std::nullopt;
+  return ts;
+}
+
+std::vector<std::pair<std::string, std::string>>
+history_store::scan_shard(uint32_t shard) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (shard >= shard_count_)
+    return out;
+  auto it = bounded_iterator::over_prefix(*db_, keys::shard_prefix(shard));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto key = as_view(it->key());
+    if (!keys::is_reserved(key))
+      out.emplace_back(std::string{key}, it->value().ToString());
+  }
+  return out;
+}
+
+} // namespace parley::persistence

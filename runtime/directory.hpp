@@ -1,0 +1,27 @@
+#pragma once
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include <caf/fwd.hpp>
+
+#include "runtime/entity.hpp"
+#include "runtime/entity_supervisor.hpp"
+#include "runtime/placement.hpp"
+
+namespace parley::runtime {
+
+/// Spawns the node's directory: entity -> actor, local or remote.
+///
+/// Protocol: `(get_atom, entity_id) -> actor`. An entity whose shard this
+/// node owns is answered by the kind's local supervisor (activating it on
+/// demand); an entity owned by another node is answered `unavailable` until
+/// the cluster layer routes it (one node: every shard is local, through the
+/// same code path). The directory spawns one supervisor per kind from
+/// `factories`.
+caf::actor spawn_directory(
+  caf::actor_system& sys, std::shared_ptr<const placement> where,
+  std::vector<std::pair<entity_kind, entity_factory>> factories);
+
+} // namespace parley::runtime

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <caf/fwd.hpp>
+
+#include "runtime/entity.hpp"
+
+namespace parley::runtime {
+
+/// Spawns the actor of one entity, as a monitored child of `supervisor`
+/// (use `supervisor->spawn<caf::monitored>(...)`). The entity receives the
+/// supervisor's handle so that it can ask to be passivated.
+using entity_factory = std::function<caf::actor(
+  caf::event_based_actor* supervisor, const std::string& key)>;
+
+/// Spawns the supervisor of one entity kind on this node: the only place that
+/// starts the kind's actors, and the one that knows which instance is live.
+///
+/// Protocol:
+/// - `(get_atom, key) -> actor`: the live instance of `key`, activated on
+///   demand. While an instance is passivating, lookups wait for it to be
+///   gone, so there is never more than one instance of an entity.
+/// - `(idle_atom)` from an entity that has been idle: the supervisor
+///   answers `ok_atom` if the sender is the live instance; the entity must
+///   then quit at once (no further work). Otherwise it answers an error and
+///   the entity carries on.
+/// - A child that ends (crash or passivation) is forgotten; the next lookup
+///   activates a new instance, which reloads its state from the stores.
+caf::actor spawn_entity_supervisor(caf::actor_system& sys, entity_kind kind,
+                                   entity_factory factory);
+
+/// Called by an entity actor whose idle timer fired: asks `supervisor` for
+/// permission. Once granted, no new lookup returns this instance and the
+/// next instance waits for this one to end, so `on_granted` must make the
+/// entity quit as soon as its in-flight work (e.g. pending writes) is done.
+template <class Self, class F>
+void request_passivation(Self* self, const caf::actor& supervisor,
+                         F on_granted);
+
+} // namespace parley::runtime
+
+#include "runtime/request_passivation.hpp"

@@ -1,0 +1,47 @@
+#include "runtime/errors.hpp"
+
+#include <caf/all.hpp>
+
+namespace parley {
+
+caf::error make_error(errc code, std::string text) {
+  if (text.empty())
+    return caf::error{static_cast<uint8_t>(code), errc_category};
+  return caf::error{static_cast<uint8_t>(code), errc_category,
+                    caf::make_message(std::move(text))};
+}
+
+errc errc_of(const caf::error& err) noexcept {
+  if (err.category() == errc_category) {
+    auto code = err.code();
+    if (code >= static_cast<uint8_t>(errc::bad_frame)
+        && code <= static_cast<uint8_t>(errc::internal))
+      return static_cast<errc>(code);
+    return errc::internal;
+  }
+  if (err.category() == caf::atom("system")) {
+    switch (static_cast<caf::sec>(err.code())) {
+      case caf::sec::request_receiver_down:
+      case caf::sec::request_timeout:
+      case caf::sec::no_route_to_receiving_node:
+      case caf::sec::remote_linking_failed:
+      case caf::sec::cannot_connect_to_node:
+        return errc::unavailable;
+      default:
+        break;
+    }
+  }
+  return errc::internal;
+}
+
+std::string error_text(const caf::error& err) {
+  if (err.category() == errc_category) {
+    auto& ctx = err.context();
+    if (ctx.match_elements<std::string>())
+      return ctx.get_as<std::string>(0);
+    return to_string(errc_of(err));
+  }
+  return caf::to_string(err);
+}
+
+} // namespace parley
