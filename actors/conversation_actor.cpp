@@ -139,7 +139,7 @@ void maybe_quit(conversation_actor* self) {
 void push_to_others(conversation_actor* self, const std::string& except,
                     std::string frame) {
   auto& st = self->state;
-  push p{st.conv, 0, {}, std::move(frame)};
+  push p{st.conv, 0, {}, {}, std::move(frame)};
   for (auto& m : st.meta.members)
     if (m != except)
       st.router->send(m, p);
@@ -314,7 +314,7 @@ void handle_post(conversation_actor* self, post p, caf::response_promise rp) {
             w.deliver(post_result{st.conv, rec.seq, rec.ts});
           st.inflight.erase(i);
         }
-        push out{st.conv, rec.seq, device, wire::msg_push(rec)};
+        push out{st.conv, rec.seq, rec.from, device, wire::msg_push(rec)};
         for (auto& m : st.meta.members)
           st.router->send(m, out);
         maybe_quit(self);
@@ -344,6 +344,7 @@ caf::behavior conversation(conversation_actor* self, std::string conv,
   st.conv = std::move(conv);
   st.ctx = std::move(ctx);
   st.supervisor = std::move(supervisor);
+  self->set_exception_handler(log_exception);
   st.router = std::make_unique<user_router>(self, st.ctx);
   load(self);
   self->set_down_handler(

@@ -92,12 +92,13 @@ struct conv_summary {
 
 /// A frame for every online device of a user. `seq` != 0 marks a message of
 /// the conversation's sequence (sessions keep those in order and fill gaps);
-/// 0 marks receipts, typing and other unsequenced pushes. The device named
-/// `origin_device` sent the message itself: its session records the seq but
-/// does not write the frame (the client already has the `ok`).
+/// 0 marks receipts, typing and other unsequenced pushes. The device
+/// (`origin_user`, `origin_device`) sent the message itself: its session
+/// records the seq but does not write the frame (the client has the `ok`).
 struct push {
   std::string conv;
   uint64_t seq = 0;
+  std::string origin_user;
   std::string origin_device;
   std::string frame; ///< The whole encoded frame, length prefix included.
 };
@@ -155,7 +156,7 @@ auto inspect(Inspector& f, conv_summary& x) {
 
 template <class Inspector>
 auto inspect(Inspector& f, push& x) {
-  return f(x.conv, x.seq, x.origin_device, x.frame);
+  return f(x.conv, x.seq, x.origin_user, x.origin_device, x.frame);
 }
 
 template <class Inspector>

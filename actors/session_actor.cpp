@@ -326,6 +326,7 @@ caf::behavior session(session_actor* self, node_context_ptr ctx,
   auto& st = self->state;
   st.ctx = std::move(ctx);
   st.conn = std::move(conn);
+  self->set_exception_handler(log_exception);
   st.bucket.emplace(st.ctx->settings.rate, st.ctx->settings.rate_burst,
                     transport::token_bucket::clock::now());
   // Whatever ends the session (close, crash) closes the connection.
@@ -371,7 +372,7 @@ caf::behavior session(session_actor* self, node_context_ptr ctx,
       }
       switch (st.tracker.on_push(p.conv, p.seq)) {
         case delivery_tracker::verdict::write:
-          if (p.origin_device != st.device)
+          if (p.origin_device != st.device || p.origin_user != st.user)
             send_frame(self, std::move(p.frame));
           break;
         case delivery_tracker::verdict::skip:

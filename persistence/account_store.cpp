@@ -8,6 +8,8 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "persistence/sqlite_statement.hpp"
+
 namespace parley::persistence {
 
 namespace {
@@ -48,65 +50,6 @@ int64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
     .count();
 }
-
-/// One prepared statement; finalized on destruction. Text and blobs are
-/// bound as SQLITE_TRANSIENT (copied), so arguments need not outlive it.
-class statement {
-public:
-  statement(sqlite3* db, const char* sql) {
-    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
-  }
-  statement(const statement&) = delete;
-  statement& operator=(const statement&) = delete;
-  ~statement() {
-    sqlite3_finalize(stmt_);
-  }
-
-  bool prepared() const noexcept { return rc_ == SQLITE_OK; }
-
-  statement& bind(int index, std::string_view text) {
-    if (rc_ == SQLITE_OK)
-      rc_ = sqlite3_bind_text(stmt_, index, text.data(),
-                              static_cast<int>(text.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-
-  statement& bind_blob(int index, const void* data, size_t size) {
-    if (rc_ == SQLITE_OK)
-      rc_ = sqlite3_bind_blob(stmt_, index, data, static_cast<int>(size),
-                              SQLITE_TRANSIENT);
-    return *this;
-  }
-
-  statement& bind(int index, int64_t value) {
-    if (rc_ == SQLITE_OK)
-      rc_ = sqlite3_bind_int64(stmt_, index, value);
-    return *this;
-  }
-
-  /// SQLITE_ROW, SQLITE_DONE or an error code (also a bind's error).
-  int step() {
-    if (rc_ != SQLITE_OK)
-      return rc_;
-    return sqlite3_step(stmt_);
-  }
-
-  std::string text(int column) const {
-    auto p = sqlite3_column_text(stmt_, column);
-    auto n = sqlite3_column_bytes(stmt_, column);
-    return p ? std::string{reinterpret_cast<const char*>(p),
-                           static_cast<size_t>(n)}
-             : std::string{};
-  }
-
-  int64_t integer(int column) const {
-    return sqlite3_column_int64(stmt_, column);
-  }
-
-private:
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_ = SQLITE_OK;
-};
 
 bool exec(sqlite3* db, const char* sql, std::string& error) {
   char* msg = nullptr;
@@ -177,13 +120,14 @@ hash_token(std::string_view token) {
 /// if absent. Returns the value in effect; false on a SQL error.
 bool meta_value(sqlite3* db, const char* key, int64_t value, int64_t& stored,
                 std::string& error) {
-  statement insert{db, "INSERT OR IGNORE INTO meta(key, value) VALUES(?, ?)"};
+  sqlite_statement insert{
+    db, "INSERT OR IGNORE INTO meta(key, value) VALUES(?, ?)"};
   if (insert.bind(1, std::string_view{key}).bind(2, value).step()
       != SQLITE_DONE) {
     error = sqlite3_errmsg(db);
     return false;
   }
-  statement select{db, "SELECT value FROM meta WHERE key = ?"};
+  sqlite_statement select{db, "SELECT value FROM meta WHERE key = ?"};
   if (select.bind(1, std::string_view{key}).step() != SQLITE_ROW) {
     error = sqlite3_errmsg(db);
     return false;
@@ -201,7 +145,7 @@ std::string one_line(std::string text) {
 
 } // namespace
 
-// -- opening ------------------------------------------------------------------------
+// -- opening ------------------------------------------------------------------
 
 std::unique_ptr<account_store> account_store::open(const std::string& path,
                                                    uint32_t shard_count,
@@ -279,7 +223,7 @@ account_store::~account_store() {
     sqlite3_close_v2(db_);
 }
 
-// -- validation -----------------------------------------------------------------------
+// -- validation ---------------------------------------------------------------
 
 bool account_store::valid_user(std::string_view user) noexcept {
   if (user.empty() || user.size() > 32)
@@ -306,7 +250,7 @@ bool account_store::valid_device(std::string_view device) noexcept {
   return true;
 }
 
-// -- accounts -------------------------------------------------------------------------
+// -- accounts -----------------------------------------------------------------
 
 std::optional<errc> account_store::create_user(std::string_view user,
                                                std::string_view password) {
@@ -318,8 +262,9 @@ std::optional<errc> account_store::create_user(std::string_view user,
   if (!hash_password(password, cost_, hash))
     return errc::internal;
   std::lock_guard<std::mutex> guard{mutex_};
-  statement insert{db_, "INSERT INTO users(shard, name, pwhash, created_ms) "
-                        "VALUES(?, ?, ?, ?)"};
+  sqlite_statement insert{
+    db_, "INSERT INTO users(shard, name, pwhash, created_ms) "
+         "VALUES(?, ?, ?, ?)"};
   auto shard = shard_of(entity_kind::user, user, shard_count_);
   auto rc = insert.bind(1, static_cast<int64_t>(shard))
               .bind(2, user)
@@ -335,7 +280,7 @@ std::optional<errc> account_store::create_user(std::string_view user,
 
 bool account_store::user_exists(std::string_view user) const {
   std::lock_guard<std::mutex> guard{mutex_};
-  statement select{db_, "SELECT 1 FROM users WHERE name = ?"};
+  sqlite_statement select{db_, "SELECT 1 FROM users WHERE name = ?"};
   return select.bind(1, user).step() == SQLITE_ROW;
 }
 
@@ -349,7 +294,7 @@ std::optional<errc> account_store::login(std::string_view user,
   bool found = false;
   {
     std::lock_guard<std::mutex> guard{mutex_};
-    statement select{db_, "SELECT pwhash FROM users WHERE name = ?"};
+    sqlite_statement select{db_, "SELECT pwhash FROM users WHERE name = ?"};
     switch (select.bind(1, user).step()) {
       case SQLITE_ROW:
         found = true;
@@ -370,7 +315,7 @@ std::optional<errc> account_store::login(std::string_view user,
   auto token_hash = hash_token(token);
   {
     std::lock_guard<std::mutex> guard{mutex_};
-    statement upsert{
+    sqlite_statement upsert{
       db_, "INSERT INTO devices(shard, user, device, token_hash, created_ms) "
            "VALUES(?, ?, ?, ?, ?) ON CONFLICT(user, device) DO UPDATE SET "
            "token_hash = excluded.token_hash, "
@@ -403,8 +348,8 @@ std::optional<errc> account_store::resume(std::string_view token,
   std::string issued_device;
   {
     std::lock_guard<std::mutex> guard{mutex_};
-    statement select{db_,
-                     "SELECT user, device FROM devices WHERE token_hash = ?"};
+    sqlite_statement select{
+      db_, "SELECT user, device FROM devices WHERE token_hash = ?"};
     switch (select.bind_blob(1, token_hash.data(), token_hash.size()).step()) {
       case SQLITE_ROW:
         user = select.text(0);

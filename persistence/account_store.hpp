@@ -85,7 +85,8 @@ private:
   sqlite3* db_ = nullptr;
   uint32_t shard_count_ = default_shard_count;
   pwhash_cost cost_ = pwhash_cost::interactive;
-  std::string dummy_hash_; // hashed at open; verified against for unknown users.
+  /// Hashed at open; login verifies against it for unknown users.
+  std::string dummy_hash_;
 };
 
 } // namespace parley::persistence

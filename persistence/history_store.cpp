@@ -14,6 +14,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include "persistence/bounded_iterator.hpp"
 #include "persistence/byte_order.hpp"
 #include "persistence/keys.hpp"
 #include "persistence/record_codec.hpp"
@@ -28,59 +29,12 @@ rocksdb::Slice as_slice(std::string_view x) {
   return rocksdb::Slice{x.data(), x.size()};
 }
 
-std::string_view as_view(const rocksdb::Slice& x) {
-  return std::string_view{x.data(), x.size()};
-}
-
 /// Error texts are promised to be one line.
 std::string one_line(std::string text) {
   std::replace(text.begin(), text.end(), '\n', ' ');
   std::replace(text.begin(), text.end(), '\r', ' ');
   return text;
 }
-
-/// An iterator confined to [lower, upper) (upper empty: unbounded). Owns the
-/// bound strings, which must outlive the RocksDB iterator.
-class bounded_iterator {
-public:
-  bounded_iterator(rocksdb::DB& db, std::string lower, std::string upper)
-    : lower_(std::move(lower)),
-      upper_(std::move(upper)),
-      lower_slice_(lower_),
-      upper_slice_(upper_) {
-    rocksdb::ReadOptions ro;
-    ro.iterate_lower_bound = &lower_slice_;
-    if (!upper_.empty())
-      ro.iterate_upper_bound = &upper_slice_;
-    it_.reset(db.NewIterator(ro));
-  }
-
-  /// An iterator over every key that starts with `prefix`.
-  static bounded_iterator over_prefix(rocksdb::DB& db, std::string prefix) {
-    auto upper = keys::prefix_end(prefix);
-    return bounded_iterator{db, std::move(prefix), std::move(upper)};
-  }
-
-  bounded_iterator(bounded_iterator&&) = delete;
-
-  rocksdb::Iterator* operator->() { return it_.get(); }
-
-  const std::string& lower() const noexcept { return lower_; }
-
-  /// The current key without the lower bound (the iterated prefix).
-  std::string_view rest() const {
-    auto key = as_view(it_->key());
-    key.remove_prefix(std::min(key.size(), lower_.size()));
-    return key;
-  }
-
-private:
-  std::string lower_;
-  std::string upper_;
-  rocksdb::Slice lower_slice_;
-  rocksdb::Slice upper_slice_;
-  std::unique_ptr<rocksdb::Iterator> it_;
-};
 
 /// Decodes the message at the iterator; false if the entry is malformed.
 bool read_message(bounded_iterator& it, std::string_view conv,
@@ -145,7 +99,7 @@ bool check_store_meta(rocksdb::DB& db, uint32_t shard_count,
 
 } // namespace
 
-// -- opening -------------------------------------------------------------------
+// -- opening ------------------------------------------------------------------
 
 std::unique_ptr<history_store> history_store::open(const options& opts,
                                                    std::string& error) {
@@ -195,7 +149,7 @@ history_store::~history_store() {
     db_->Close();
 }
 
-// -- encoders ----------------------------------------------------------------------
+// -- encoders -----------------------------------------------------------------
 
 void history_store::encode_message(kv_batch& b,
                                    const message_record& m) const {
@@ -241,7 +195,7 @@ void history_store::encode_last_seen(kv_batch& b, std::string_view user,
   b.put(keys::last_seen(shard_count_, user), codec::encode_i64(ts));
 }
 
-// -- writing -------------------------------------------------------------------------
+// -- writing ------------------------------------------------------------------
 
 namespace {
 
@@ -287,7 +241,7 @@ void history_store::flush() {
   db_->FlushWAL(true);
 }
 
-// -- reading --------------------------------------------------------------------------
+// -- reading ------------------------------------------------------------------
 
 std::optional<conv_meta>
 history_store::find_conv_meta(std::string_view conv) const {

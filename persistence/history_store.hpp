@@ -66,7 +66,7 @@ public:
                               std::string_view conv) const;
   void encode_last_seen(kv_batch& b, std::string_view user, int64_t ts) const;
 
-  // -- writing -----------------------------------------------------------------
+  // -- writing ----------------------------------------------------------------
 
   /// Applies `b` atomically (one RocksDB WriteBatch), synced as `durability`
   /// says. Returns false and sets `error` (one line) on failure.
@@ -81,7 +81,7 @@ public:
   /// Flushes memtables and syncs the WAL (clean shutdown).
   void flush();
 
-  // -- reading -----------------------------------------------------------------
+  // -- reading ----------------------------------------------------------------
   //
   // Readers see every completed write. A string argument longer than 255
   // bytes (never valid upstream) reads as "not stored". A read error of the
@@ -124,7 +124,8 @@ public:
   std::optional<int64_t> last_seen(std::string_view user) const;
 
   /// Every key/value of one shard, in key order (for hand-off and tests).
-  std::vector<std::pair<std::string, std::string>> scan_shard(uint32_t shard) const;
+  std::vector<std::pair<std::string, std::string>>
+  scan_shard(uint32_t shard) const;
 
 private:
   history_store() = default;

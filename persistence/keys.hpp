@@ -56,7 +56,7 @@ std::string shard_prefix(uint32_t shard);
 std::string entity_prefix(uint32_t shard_count, entity_kind kind,
                           std::string_view key);
 
-// -- conversation records ------------------------------------------------------
+// -- conversation records -----------------------------------------------------
 
 std::string conv_meta(uint32_t shard_count, std::string_view conv);
 /// entity(conv) | 'h' : the prefix of every message key of `conv`.
@@ -72,7 +72,7 @@ std::string position(uint32_t shard_count, std::string_view conv,
 std::string dedupe(uint32_t shard_count, std::string_view conv,
                    std::string_view user, std::string_view cmid);
 
-// -- user records ----------------------------------------------------------------
+// -- user records -------------------------------------------------------------
 
 /// entity(user) | 'v' : the prefix of the user's conversation index.
 std::string user_conv_prefix(uint32_t shard_count, std::string_view user);
@@ -88,7 +88,7 @@ std::string cursor(uint32_t shard_count, std::string_view user,
 /// entity(user) | 'l'.
 std::string last_seen(uint32_t shard_count, std::string_view user);
 
-// -- the store's own metadata ------------------------------------------------------
+// -- the store's own metadata -------------------------------------------------
 
 /// 0xFF 0xFF 'S' "parley.store": outside every entity range (its third byte
 /// is no entity kind), holding the format version and the shard count.
@@ -97,7 +97,7 @@ std::string store_meta();
 /// Whether `key` is a reserved (non-entity) key such as store_meta().
 bool is_reserved(std::string_view key) noexcept;
 
-// -- ranges and parsing ------------------------------------------------------------
+// -- ranges and parsing -------------------------------------------------------
 
 /// The smallest key greater than every key that starts with `prefix`, or
 /// the empty string if there is none (prefix is all 0xFF bytes): use it as

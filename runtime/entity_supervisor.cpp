@@ -6,6 +6,7 @@
 #include <caf/all.hpp>
 
 #include "runtime/errors.hpp"
+#include "runtime/log.hpp"
 
 namespace parley::runtime {
 
@@ -51,6 +52,9 @@ caf::behavior supervisor(supervisor_actor* self, entity_kind kind,
       return;
     auto key = std::move(i->second);
     st.keys.erase(i);
+    if (dm.reason && dm.reason != caf::exit_reason::user_shutdown)
+      log(log_level::warning, to_string(entity_id{st.kind, key})
+                                + " ended: " + caf::to_string(dm.reason));
     auto c = st.children.find(key);
     if (c == st.children.end() || c->second.handle.address() != dm.source)
       return;

@@ -2,6 +2,8 @@
 
 #include <caf/all.hpp>
 
+#include "runtime/log.hpp"
+
 namespace parley {
 
 caf::error make_error(errc code, std::string text) {
@@ -42,6 +44,20 @@ std::string error_text(const caf::error& err) {
     return to_string(errc_of(err));
   }
   return caf::to_string(err);
+}
+
+caf::error log_exception(caf::scheduled_actor* self, std::exception_ptr& x) {
+  std::string what = "unknown exception";
+  try {
+    std::rethrow_exception(x);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    // keep "unknown exception"
+  }
+  log(log_level::error, std::string{self->name()} + " #"
+                          + std::to_string(self->id()) + " threw: " + what);
+  return make_error(errc::internal, what);
 }
 
 } // namespace parley

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <exception>
 #include <string>
 
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
+#include <caf/fwd.hpp>
 
 #include "transport/errc.hpp"
 
@@ -23,5 +25,9 @@ errc errc_of(const caf::error& err) noexcept;
 
 /// The text attached by make_error, or a rendering of a foreign error.
 std::string error_text(const caf::error& err);
+
+/// An actor's exception handler: logs the exception's text and ends the
+/// actor with an `internal` error carrying it (CAF would drop the text).
+caf::error log_exception(caf::scheduled_actor* self, std::exception_ptr& x);
 
 } // namespace parley

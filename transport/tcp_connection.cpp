@@ -323,8 +323,10 @@ void tcp_connection::do_write() {
 }
 
 void tcp_connection::on_written(const error_code& ec, size_t bytes) {
-  if (socket_closed_)
+  if (socket_closed_) {
+    std::string{}.swap(writing_); // the write is over: release its buffer
     return;
+  }
   if (ec) {
     fail("error");
     return;
@@ -439,6 +441,7 @@ void tcp_connection::close_socket() {
     std::lock_guard<std::mutex> guard{out_mutex_};
     phase_.store(closed);
     std::string{}.swap(pending_);
+    in_flight_bytes_ = 0; // a write in flight is cancelled, never resumed
   }
   heartbeat_timer_.cancel();
   close_timer_.cancel();

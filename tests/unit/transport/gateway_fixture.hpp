@@ -111,6 +111,8 @@ struct event_log {
 ///    `{"t":"push","i":i,"pad":..}` of about `size` bytes, then `ok`; with
 ///    `batch`, it pauses 2 ms after every `batch` pushes, and stops early
 ///    once the connection is closed.
+///  - sync_burst {n}: n pushes `{"t":"push","i":i}` then `ok`, all sent on
+///    the strand from within on_request.
 ///  - close_now: `close()` at once, on the strand.
 ///  - close_with: `close_with(ok frame, "replaced", "bye bye")`.
 ///  - silent: never answered.
@@ -184,6 +186,14 @@ public:
         }
         conn->send(transport::make_ok_frame(id));
       });
+    } else if (t == "sync_burst") {
+      auto n = req.get_uint("n").value;
+      for (uint64_t i = 0; i < n; ++i) {
+        transport::frame_builder b(2);
+        b.key("t").str("push").key("i").uint(i);
+        conn_->send(b.finish());
+      }
+      conn_->send(transport::make_ok_frame(id));
     } else if (t == "close_now") {
       conn_->close();
     } else if (t == "close_with") {

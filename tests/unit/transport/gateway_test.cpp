@@ -183,9 +183,9 @@ TEST_CASE("gateway: a client that does not read is a slow consumer",
   gateway_fixture f{cfg};
   auto slow = f.connect();
   auto other = f.connect();
-  // Up to 64 MiB of pushes at ~16 MB/s, in batches well below the bound:
+  // Up to 64 MiB of pushes at ~8 MB/s, in batches well below the bound:
   // only a client that does not read makes the output grow.
-  slow->send({{"t", "burst"}, {"n", 16 * 1024}, {"size", 4096}, {"batch", 8}});
+  slow->send({{"t", "burst"}, {"n", 16 * 1024}, {"size", 4096}, {"batch", 4}});
   auto reasons = closed_reasons(f, 0);
   CHECK(reasons == std::vector<std::string>{"slow_consumer"});
   CHECK(other->call({{"t", "echo"}})["t"] == "ok");
@@ -203,7 +203,6 @@ TEST_CASE("gateway: a client that does not read is a slow consumer",
     }
   }
   CHECK(slow->closed());
-  CHECK(expected > 100); // the socket buffers took a good part
   CHECK(expected < 16 * 1024);
   WARN("slow consumer read " << expected << " pushes, bye seen: " << saw_bye);
 }
@@ -242,8 +241,40 @@ TEST_CASE("gateway: a burst of pushes is coalesced into few writes",
   auto frames = after.frames_out - before.frames_out;
   auto writes = after.writes - before.writes;
   CHECK(frames == 10001);
-  CHECK(writes * 10 < frames);
+  // The io thread takes everything queued while a write is in flight; how
+  // much that is depends on the relative speed of the two threads (a few to
+  // a few hundred writes here; sanitizers slow the producer most).
+  CHECK(writes * 5 < frames);
   WARN(frames << " frames in " << writes << " writes");
+}
+
+TEST_CASE("gateway: frames sent while the strand is busy go out in one write",
+          "[gateway]") {
+  gateway_fixture f;
+  auto c = f.connect();
+  CHECK(c->call({{"t", "echo"}})["t"] == "ok");
+  std::shared_ptr<connection> conn;
+  {
+    std::lock_guard<std::mutex> guard{f.log->mutex};
+    conn = f.log->connections.at(0);
+  }
+  auto before = f.gw->stats();
+  // on_request runs on the connection's strand, so no write can start until
+  // it returns: everything it sends is coalesced.
+  auto id = c->send({{"t", "sync_burst"}, {"n", 1000}});
+  for (uint64_t i = 0; i < 1000; ++i) {
+    auto push = c->next_push(3000ms);
+    REQUIRE(push);
+    REQUIRE((*push)["i"] == i);
+  }
+  CHECK(c->wait_reply(id)["t"] == "ok");
+  auto after = f.gw->stats();
+  CHECK(after.frames_out - before.frames_out == 1001);
+  CHECK(after.writes - before.writes == 1);
+  // The write's completion may run just after the peer got the bytes.
+  for (int i = 0; i < 100 && conn->unsent_bytes() != 0; ++i)
+    std::this_thread::sleep_for(10ms);
+  CHECK(conn->unsent_bytes() == 0);
 }
 
 TEST_CASE("gateway: beyond max_connections new clients get bye overloaded",
