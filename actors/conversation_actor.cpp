@@ -344,7 +344,7 @@ caf::behavior conversation(conversation_actor* self, std::string conv,
   st.conv = std::move(conv);
   st.ctx = std::move(ctx);
   st.supervisor = std::move(supervisor);
-  self->set_exception_handler(log_exception);
+  install_standard_handlers(self);
   st.router = std::make_unique<user_router>(self, st.ctx);
   load(self);
   self->set_down_handler(

@@ -326,7 +326,7 @@ caf::behavior session(session_actor* self, node_context_ptr ctx,
   auto& st = self->state;
   st.ctx = std::move(ctx);
   st.conn = std::move(conn);
-  self->set_exception_handler(log_exception);
+  install_standard_handlers(self);
   st.bucket.emplace(st.ctx->settings.rate, st.ctx->settings.rate_burst,
                     transport::token_bucket::clock::now());
   // Whatever ends the session (close, crash) closes the connection.

@@ -58,7 +58,7 @@ caf::behavior user(user_actor* self, std::string name, node_context_ptr ctx,
   st.user = std::move(name);
   st.ctx = std::move(ctx);
   st.supervisor = std::move(supervisor);
-  self->set_exception_handler(log_exception);
+  install_standard_handlers(self);
   st.exists = st.ctx->accounts->user_exists(st.user);
   if (!st.exists) {
     // No account: answer `no_such_user` to everything and end after a short

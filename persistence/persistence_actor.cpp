@@ -52,6 +52,8 @@ void commit(persistence_actor* self) {
   st.promises.clear();
   st.pending.clear();
   for (auto& rp : promises) {
+    if (rp.async())
+      continue; // a plain send (advisory write): nobody waits for an answer
     if (written)
       rp.deliver(caf::ok_atom_v);
     else
@@ -64,6 +66,16 @@ caf::behavior persistence_impl(persistence_actor* self,
                                size_t max_batch) {
   self->state.store = std::move(store);
   self->state.max_batch = max_batch == 0 ? 1 : max_batch;
+  // The writer must outlive every mistake of its clients: a stray message
+  // is dropped (a request gets an error), a stray error is ignored.
+  self->set_default_handler(
+    [](caf::scheduled_actor* self,
+       caf::message_view&) -> caf::result<caf::message> {
+      if (self->current_message_id().is_request())
+        return caf::make_error(caf::sec::unexpected_message);
+      return caf::message{};
+    });
+  self->set_error_handler([](caf::error&) {});
   // Whatever was accepted is written before the actor goes away.
   self->set_exit_handler([self](const caf::exit_msg& msg) {
     commit(self);

@@ -19,6 +19,10 @@ class history_store;
 ///   WriteBatch and one WAL write (group commit), at most `max_batch`
 ///   requests per commit. Replies follow arrival order. An actor that sends
 ///   several batches may rely on them being applied in its sending order.
+///   A batch sent with `send` instead of `request` (an advisory write such
+///   as a receipt position) is committed the same way and gets no answer.
+/// - Anything else: a request gets `sec::unexpected_message`, a plain
+///   message or a stray error is dropped; the writer never quits on them.
 /// - `(caf::get_atom)` -> `(uint64_t commits, uint64_t requests)`: how many
 ///   store writes and how many put requests so far (tests, metrics).
 ///

@@ -60,4 +60,27 @@ caf::error log_exception(caf::scheduled_actor* self, std::exception_ptr& x) {
   return make_error(errc::internal, what);
 }
 
+void install_standard_handlers(caf::scheduled_actor* self) {
+  self->set_exception_handler(log_exception);
+  self->set_default_handler(
+    [](caf::scheduled_actor* self,
+       caf::message_view& x) -> caf::result<caf::message> {
+      log(log_level::warning,
+          std::string{self->name()} + " #" + std::to_string(self->id())
+            + " dropped an unexpected message: "
+            + caf::to_string(x.content()));
+      // A request gets an error; an asynchronous message gets nothing (CAF
+      // suppresses the empty reply), so two actors never bounce errors.
+      if (self->current_message_id().is_request())
+        return caf::make_error(caf::sec::unexpected_message);
+      return caf::message{};
+    });
+  self->set_error_handler([self](caf::error& err) {
+    log(log_level::warning, std::string{self->name()} + " #"
+                              + std::to_string(self->id())
+                              + " ignored a stray error: "
+                              + caf::to_string(err));
+  });
+}
+
 } // namespace parley

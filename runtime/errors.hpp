@@ -30,4 +30,11 @@ std::string error_text(const caf::error& err);
 /// actor with an `internal` error carrying it (CAF would drop the text).
 caf::error log_exception(caf::scheduled_actor* self, std::exception_ptr& x);
 
+/// Installs the handlers every long-lived Parley actor runs with:
+/// log_exception; a default handler that logs and drops an unexpected
+/// message (CAF's print_and_drop writes to stdout and answers the sender
+/// with an error, which kills a sender without an error handler); and an
+/// error handler that logs a stray asynchronous error instead of quitting.
+void install_standard_handlers(caf::scheduled_actor* self);
+
 } // namespace parley
