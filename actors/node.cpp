@@ -13,6 +13,7 @@
 #include "actors/user_actor.hpp"
 #include "persistence/persistence_actor.hpp"
 #include "runtime/directory.hpp"
+#include "runtime/log.hpp"
 #include "transport/gateway.hpp"
 
 namespace parley::actors {
@@ -53,6 +54,28 @@ persistence::pwhash_cost cost_of(const std::string& name) {
   if (name == "moderate")
     return persistence::pwhash_cost::moderate;
   return persistence::pwhash_cost::interactive;
+}
+
+/// Watches the actors a node cannot serve without; reports the first one
+/// that ends for any reason but node::stop's user_shutdown.
+void spawn_vital_watch(caf::actor_system& sys, std::vector<caf::actor> vital,
+                       std::function<void(const std::string&)> on_fatal) {
+  sys.spawn([vital, on_fatal](caf::event_based_actor* self) {
+    for (auto& a : vital)
+      self->monitor(a);
+    self->set_down_handler([=](caf::down_msg& dm) {
+      if (dm.reason == caf::exit_reason::user_shutdown) { // node::stop
+        self->quit();
+        return;
+      }
+      auto what = "a vital actor ended: " + caf::to_string(dm.reason);
+      log(log_level::error, what);
+      if (on_fatal)
+        on_fatal(what);
+      self->quit();
+    });
+    return caf::behavior{[](caf::ok_atom) {}};
+  });
 }
 
 } // namespace
@@ -122,6 +145,7 @@ std::unique_ptr<node> node::start(const node_options& opts,
     {{persistence::entity_kind::user, user_factory(shared)},
      {persistence::entity_kind::conv, conversation_factory(shared)}});
   d.ctx = ctx;
+  spawn_vital_watch(*d.sys, {ctx->persistence, ctx->directory}, opts.on_fatal);
   // Gateway.
   transport::gateway_config gcfg;
   gcfg.host = entry->host;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,12 @@ struct node_options {
   std::string name;                  ///< Which [[node]] entry this is.
   std::optional<uint16_t> port;      ///< Overrides its gateway_port (0: any).
   std::optional<std::string> data;   ///< Overrides its data directory.
+  /// Called once, from an actor thread, if a part the node cannot serve
+  /// without (the persistence actor, the directory) ends abnormally. The
+  /// node no longer accepts writes; the owner should stop it (parleyd
+  /// exits non-zero so that its service manager restarts it). Must not
+  /// call stop() itself. Empty: the failure is only logged.
+  std::function<void(const std::string& what)> on_fatal;
 };
 
 /// One running Parley node: its actor system, stores, persistence actor,

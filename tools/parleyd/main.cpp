@@ -5,9 +5,13 @@
 // Prints "listening on HOST:PORT" once serving; SIGINT/SIGTERM stop it
 // cleanly. Any start-up failure is one line on stderr and exit status 1.
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+
+#include <signal.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
@@ -50,6 +54,12 @@ int main(int argc, char** argv) {
     opts.port = static_cast<uint16_t>(port);
   if (!data.empty())
     opts.data = data;
+  // A vital part of the node failed: stop as on a signal, exit non-zero.
+  static std::atomic<bool> failed{false};
+  opts.on_fatal = [](const std::string&) {
+    failed = true;
+    kill(getpid(), SIGTERM);
+  };
   auto node = parley::actors::node::start(opts, error);
   if (!node) {
     std::cerr << "parleyd: " << error << std::endl;
@@ -59,7 +69,10 @@ int main(int argc, char** argv) {
             << std::endl;
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  std::cerr << "parleyd: stopping (signal " << sig << ")" << std::endl;
+  if (failed)
+    std::cerr << "parleyd: stopping after a fatal failure" << std::endl;
+  else
+    std::cerr << "parleyd: stopping (signal " << sig << ")" << std::endl;
   node->stop();
-  return 0;
+  return failed ? 1 : 0;
 }
