@@ -124,6 +124,7 @@ std::unique_ptr<node> node::start(const node_options& opts,
   auto ctx = std::make_shared<node_context>();
   ctx->node_name = entry->name;
   ctx->settings.max_frame = server.max_frame;
+  ctx->settings.max_output = server.max_output;
   ctx->settings.max_body = server.max_body;
   ctx->settings.heartbeat_s = server.heartbeat_s;
   ctx->settings.rate = server.rate;

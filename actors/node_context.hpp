@@ -16,6 +16,9 @@ namespace parley::actors {
 /// Limits and timings the domain actors obey (from cluster.conf [server]).
 struct domain_settings {
   uint32_t max_frame = 65536;
+  /// Unsent bytes per connection before `bye slow_consumer` (the gateway
+  /// enforces it; the login replay paces itself below it).
+  uint64_t max_output = 1 << 20;
   uint32_t max_body = 16384;
   uint32_t heartbeat_s = 30;
   double rate = 200;

@@ -1,5 +1,6 @@
 #include "actors/session_actor.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "actors/session_state.hpp"
@@ -51,6 +52,15 @@ void fill_done(session_actor* self) {
   st.fill_queue.pop_front();
 }
 
+/// How much unsent output the replay lets build up before it waits: well
+/// below max_output, so that a device that was offline for long (or whose
+/// messages are large) is never closed as a slow consumer by its own replay.
+size_t fill_backlog_limit(const session_state& st) {
+  auto& s = st.ctx->settings;
+  return static_cast<size_t>(
+    std::min<uint64_t>(uint64_t{s.max_frame} * 4, s.max_output / 2));
+}
+
 } // namespace
 
 void run_fills(session_actor* self) {
@@ -66,8 +76,7 @@ void run_fills(session_actor* self) {
   }
   // Pace the replay by the connection's backlog so that a device that was
   // offline for long is not closed as a slow consumer.
-  auto backlog_limit = st.ctx->settings.max_frame * 4;
-  if (st.conn->unsent_bytes() > backlog_limit) {
+  if (st.conn->unsent_bytes() > fill_backlog_limit(st)) {
     st.fill_running = true;
     self->delayed_send(self, std::chrono::milliseconds(5), fill_atom::value);
     return;
@@ -84,9 +93,27 @@ void run_fills(session_actor* self) {
     [=](history_page& page) {
       auto& st = self->state;
       st.fill_running = false;
-      for (auto& m : page.msgs)
+      // A page may hold up to 100 bodies of max_body bytes: write only while
+      // the backlog allows (always at least one frame); the next round reads
+      // on from the last seq written.
+      auto limit = fill_backlog_limit(st);
+      bool cut = false;
+      for (auto& m : page.msgs) {
+        auto frame = wire::msg_push(m);
+        auto unsent = st.conn->unsent_bytes();
+        if (unsent > 0 && unsent + frame.size() > limit) {
+          cut = true;
+          break;
+        }
         if (st.tracker.on_filled(conv, m.seq))
-          send_frame(self, wire::msg_push(m));
+          send_frame(self, std::move(frame));
+      }
+      if (cut) {
+        // Wait for the connection to drain, as above.
+        st.fill_running = true;
+        self->delayed_send(self, std::chrono::milliseconds(5), fill_atom::value);
+        return;
+      }
       if (!page.more && !st.tracker.end_fill(conv))
         fill_done(self);
       run_fills(self);
@@ -333,7 +360,7 @@ caf::behavior session(session_actor* self, node_context_ptr ctx,
   self->attach_functor([c = st.conn](const caf::error&) { c->close(); });
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
-    if (dm.source != st.user_actor.address())
+    if (dm.source != st.user_actor.address() || st.replaced)
       return;
     // The user actor went away (crash or restart): attach again to a fresh
     // one and repair every conversation from the store.
@@ -361,7 +388,7 @@ caf::behavior session(session_actor* self, node_context_ptr ctx,
   });
   return {
     [=](const request_ptr& req) {
-      if (req)
+      if (req && !self->state.replaced)
         on_request(self, *req);
     },
     [=](push& p) {
@@ -388,9 +415,12 @@ caf::behavior session(session_actor* self, node_context_ptr ctx,
       run_fills(self);
     },
     [=](replaced_atom) {
+      // Quitting here would close the connection at once (see the attached
+      // functor) and discard the bye: serve nothing more and end when the
+      // gateway reports the connection closed (after the bye or its grace).
+      self->state.replaced = true;
       self->state.conn->close_with({}, "replaced",
                                    "this device logged in again");
-      self->quit();
     },
     [=](closed_atom) { self->quit(); },
   };

@@ -52,6 +52,8 @@ struct session_state {
   bool fill_running = false;
   /// `synced` is due once the login replay has drained the fill queue.
   bool synced_due = false;
+  /// The device logged in on another connection: this one is closing.
+  bool replaced = false;
   static inline const char* name = "session";
 };
 

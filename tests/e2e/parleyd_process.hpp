@@ -22,6 +22,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -48,8 +49,8 @@ class temp_dir {
 public:
   temp_dir() {
     const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string{base && *base ? base : "/tmp"}
-                          + "/parley-e2e-XXXXXX";
+    std::string pattern =
+      std::string{base && *base ? base : "/tmp"} + "/parley-e2e-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr)
       throw std::runtime_error("mkdtemp: " + std::string{std::strerror(errno)});
     path_ = pattern;
@@ -61,7 +62,9 @@ public:
   temp_dir(const temp_dir&) = delete;
   temp_dir& operator=(const temp_dir&) = delete;
 
-  const std::string& path() const noexcept { return path_; }
+  const std::string& path() const noexcept {
+    return path_;
+  }
 
 private:
   std::string path_;
@@ -85,8 +88,8 @@ struct server_options {
         << "max_body = " << max_body << "\n"
         << "max_output = " << max_output << "\n"
         << "heartbeat_s = " << heartbeat_s << "\n"
-        << "rate = " << rate << "\n"
-        << "rate_burst = " << rate_burst << "\n"
+        << "rate = " << std::to_string(rate) << "\n"
+        << "rate_burst = " << std::to_string(rate_burst) << "\n"
         << "pwhash = \"minimal\"\n"
         << "passivate_s = 60\n"
         << "workers = 2\n"
@@ -107,7 +110,7 @@ public:
   parleyd_process(const std::string& config, const std::string& data,
                   const std::string& log_file,
                   std::chrono::milliseconds timeout = 15s)
-    : log_file_(log_file) {
+      : log_file_(log_file) {
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0)
       throw std::runtime_error("pipe2 failed");
@@ -124,9 +127,8 @@ public:
       int log = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       if (log >= 0)
         ::dup2(log, STDERR_FILENO);
-      const char* argv[] = {PARLEYD_PATH, "--config", config.c_str(),
-                            "--port",     "0",        "--data",
-                            data.c_str(), nullptr};
+      const char* argv[] = {PARLEYD_PATH, "--config", config.c_str(), "--port",
+                            "0",          "--data",   data.c_str(),   nullptr};
       ::execv(PARLEYD_PATH, const_cast<char* const*>(argv));
       ::_exit(127);
     }
@@ -146,13 +148,21 @@ public:
     port_ = static_cast<uint16_t>(std::stoi(line.substr(colon + 1)));
   }
 
-  ~parleyd_process() { stop(); }
+  ~parleyd_process() {
+    stop();
+  }
   parleyd_process(const parleyd_process&) = delete;
   parleyd_process& operator=(const parleyd_process&) = delete;
 
-  uint16_t port() const noexcept { return port_; }
-  const std::string& host() const noexcept { return host_; }
-  pid_t pid() const noexcept { return pid_; }
+  uint16_t port() const noexcept {
+    return port_;
+  }
+  const std::string& host() const noexcept {
+    return host_;
+  }
+  pid_t pid() const noexcept {
+    return pid_;
+  }
 
   /// SIGTERM, wait up to `grace`, then SIGKILL. Returns the wait status
   /// (see waitpid), or nothing if the process was already reaped.
@@ -165,6 +175,16 @@ public:
       ::kill(pid_, SIGKILL);
       status = wait_for_exit(10s);
     }
+    pid_ = -1;
+    return status;
+  }
+
+  /// SIGKILL (a crash): no clean shutdown. Returns the wait status.
+  std::optional<int> kill() {
+    if (pid_ <= 0)
+      return std::nullopt;
+    ::kill(pid_, SIGKILL);
+    auto status = wait_for_exit(10s);
     pid_ = -1;
     return status;
   }
@@ -231,7 +251,9 @@ struct device {
   std::string name;
   std::string token;
 
-  client* operator->() const { return c.get(); }
+  client* operator->() const {
+    return c.get();
+  }
 };
 
 /// Owns a temporary directory (data + cluster.conf + log) and one parleyd
@@ -245,9 +267,15 @@ public:
     start();
   }
 
-  parleyd_process& server() { return *proc_; }
-  uint16_t port() const { return proc_->port(); }
-  const server_options& options() const { return opts_; }
+  parleyd_process& server() {
+    return *proc_;
+  }
+  uint16_t port() const {
+    return proc_->port();
+  }
+  const server_options& options() const {
+    return opts_;
+  }
 
   void start() {
     proc_ = std::make_unique<parleyd_process>(config_, data_,
@@ -258,6 +286,11 @@ public:
   std::optional<int> stop() {
     auto status = proc_->stop();
     return status;
+  }
+
+  /// Kills parleyd with SIGKILL (a crash); returns the wait status.
+  std::optional<int> crash() {
+    return proc_->kill();
   }
 
   void restart() {
@@ -345,8 +378,8 @@ inline json send_to(const std::string& to, json body, const std::string& cmid) {
 /// A `send` request to a conversation.
 inline json send_conv(const std::string& conv, json body,
                       const std::string& cmid) {
-  return {{"t", "send"}, {"conv", conv}, {"body", std::move(body)},
-          {"cmid", cmid}};
+  return {
+    {"t", "send"}, {"conv", conv}, {"body", std::move(body)}, {"cmid", cmid}};
 }
 
 /// The next push of type `t`, skipping none: returns whatever push comes
@@ -357,8 +390,8 @@ inline std::optional<json> next_push(client& c,
 }
 
 /// The next push of type `t`, skipping pushes of other types.
-inline std::optional<json> next_push_of(client& c, const std::string& t,
-                                        std::chrono::milliseconds timeout = 5s) {
+inline std::optional<json> next_push_of(
+  client& c, const std::string& t, std::chrono::milliseconds timeout = 5s) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -376,6 +409,18 @@ inline std::optional<json> next_push_of(client& c, const std::string& t,
 /// True if no push at all arrives within `quiet`.
 inline bool no_push(client& c, std::chrono::milliseconds quiet = 200ms) {
   return !c.next_push(quiet).has_value();
+}
+
+/// The bytes of a bin value.
+inline std::vector<std::uint8_t> bytes_of(const json& j) {
+  const auto& b = j.get_binary();
+  return {b.begin(), b.end()};
+}
+
+/// Drops every push that arrives until none has for `quiet`.
+inline void drain(client& c, std::chrono::milliseconds quiet = 50ms) {
+  while (c.next_push(quiet))
+    ; // dropped
 }
 
 /// A binary body as the client library represents MessagePack bin.
