@@ -346,7 +346,17 @@ caf::behavior conversation(conversation_actor* self, std::string conv,
   st.supervisor = std::move(supervisor);
   install_standard_handlers(self);
   st.router = std::make_unique<user_router>(self, st.ctx);
-  load(self);
+  // A previous instance that crashed may have left writes with the
+  // persistence actor that are not in the store yet; loading now would miss
+  // them and hand out their seqs again. The writer applies batches in
+  // arrival order, so once an empty batch sent now is answered, every
+  // earlier one is in the store: load only then, and take no request
+  // before (await keeps them in the mailbox).
+  self
+    ->request(st.ctx->persistence, caf::infinite, caf::put_atom::value,
+              kv_batch{})
+    .await([=](caf::ok_atom) { load(self); },
+           [=](caf::error& err) { self->quit(err); });
   self->set_down_handler(
     [=](caf::down_msg& dm) { self->state.router->on_down(dm.source); });
   auto forbidden = [] { return make_error(errc::forbidden); };

@@ -20,6 +20,10 @@ std::string direct_conv_id(std::string_view a, std::string_view b);
 /// hands the record to the persistence actor without waiting idle, answers
 /// the sender and fans the message out to every member's user actor once
 /// the write is durable, and keeps the members' delivered/read positions.
+/// An activation loads its state from the stores only once the persistence
+/// actor has applied every write handed to it before (an empty batch is the
+/// barrier), so an instance restarted after a crash never reuses the seq of
+/// a write its predecessor left in flight.
 ///
 /// Protocol (requests; every one from a non-member, or on a conversation
 /// that does not exist, is answered `forbidden`):

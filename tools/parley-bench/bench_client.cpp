@@ -1,0 +1,298 @@
+#include "bench_client.hpp"
+
+#include <cstring>
+
+#include <netinet/in.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
+
+#include "bench_worker.hpp"
+
+namespace parley::bench {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+/// Lets the kernel pick the source port at connect time, per destination,
+/// so many sockets bound to one source address do not share one port pool.
+using bind_address_no_port =
+  asio::detail::socket_option::boolean<IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT>;
+
+constexpr size_t initial_read_buffer = 8 * 1024;
+constexpr uint32_t max_frame = 16 * 1024 * 1024;
+
+uint32_t read_be32(const char* p) {
+  auto u = reinterpret_cast<const unsigned char*>(p);
+  return (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) | (uint32_t{u[2]} << 8)
+         | uint32_t{u[3]};
+}
+
+} // namespace
+
+bench_client::bench_client(bench_worker& worker, std::string user,
+                           std::string partner)
+    : worker_(worker), socket_(worker.context()), user_(std::move(user)),
+      partner_(std::move(partner)) {
+  // nop
+}
+
+void bench_client::connect(const tcp::endpoint& server,
+                           const std::optional<asio::ip::address>& local) {
+  state_ = state::connecting;
+  boost::system::error_code ec;
+  socket_.open(server.protocol(), ec);
+  if (!ec && local) {
+    socket_.set_option(bind_address_no_port(true), ec);
+    socket_.bind(tcp::endpoint(*local, 0), ec);
+  }
+  if (ec) {
+    fail("socket");
+    return;
+  }
+  socket_.async_connect(server, [this](const boost::system::error_code& ec) {
+    if (state_ == state::closed)
+      return;
+    if (ec) {
+      fail("connect");
+      return;
+    }
+    socket_.set_option(tcp::no_delay(true));
+    state_ = state::hello;
+    in_.resize(initial_read_buffer);
+    read_more();
+    append_hello(out_, make_id(request_kind::hello, 0, ++serial_));
+    flush();
+  });
+}
+
+void bench_client::register_batch(std::vector<std::string> users,
+                                  uint32_t window) {
+  to_register_ = std::move(users);
+  register_next_ = 0;
+  for (uint32_t i = 0; i < window; ++i)
+    next_register();
+  flush();
+}
+
+void bench_client::next_register() {
+  if (register_next_ >= to_register_.size())
+    return;
+  ++register_inflight_;
+  append_register(out_, make_id(request_kind::register_user, 0, ++serial_),
+                  to_register_[register_next_++], worker_.settings().password);
+}
+
+void bench_client::login() {
+  if (state_ != state::ready) {
+    worker_.on_login_done(*this, false);
+    return;
+  }
+  state_ = state::logging_in;
+  append_login(out_, make_id(request_kind::login, 0, ++serial_), user_,
+               worker_.settings().password, "bench");
+  flush();
+}
+
+void bench_client::send_message() {
+  if (state_ != state::online)
+    return;
+  auto now = worker_.now_ns();
+  std::string body;
+  make_body(body, now, worker_.settings().body_size);
+  char cmid[48];
+  std::snprintf(cmid, sizeof cmid, "%s-%llu",
+                worker_.settings().run_tag.c_str(),
+                static_cast<unsigned long long>(++cmid_counter_));
+  append_send(out_, make_id(request_kind::send, now / 1000, ++serial_),
+              partner_, body, cmid);
+  ++outstanding_;
+  worker_.counters.sends.fetch_add(1, std::memory_order_relaxed);
+  flush();
+}
+
+void bench_client::ping() {
+  if (state_ == state::closed || state_ == state::connecting)
+    return;
+  append_ping(out_, make_id(request_kind::ping, 0, ++serial_));
+  flush();
+}
+
+void bench_client::close() {
+  if (state_ == state::closed)
+    return;
+  state_ = state::closed;
+  boost::system::error_code ec;
+  socket_.close(ec);
+}
+
+void bench_client::fail(const char* /*why*/) {
+  auto before = state_;
+  close();
+  if (before == state::connecting || before == state::hello) {
+    worker_.on_connect_done(*this, false);
+  } else {
+    worker_.counters.closed.fetch_add(1, std::memory_order_relaxed);
+    if (before == state::logging_in)
+      worker_.on_login_done(*this, false);
+  }
+}
+
+void bench_client::flush() {
+  if (write_busy_ || out_.empty() || state_ == state::closed)
+    return;
+  write_busy_ = true;
+  writing_.swap(out_);
+  out_.clear();
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [this](const boost::system::error_code& ec, size_t) {
+                      write_busy_ = false;
+                      writing_.clear();
+                      if (state_ == state::closed)
+                        return;
+                      if (ec) {
+                        fail("write");
+                        return;
+                      }
+                      flush();
+                    });
+}
+
+void bench_client::read_more() {
+  if (in_.size() - in_size_ < 1024)
+    in_.resize(in_.size() * 2);
+  socket_.async_read_some(
+    asio::buffer(in_.data() + in_size_, in_.size() - in_size_),
+    [this](const boost::system::error_code& ec, size_t n) {
+      if (state_ == state::closed)
+        return;
+      if (ec) {
+        fail("read");
+        return;
+      }
+      in_size_ += n;
+      on_bytes();
+      if (state_ == state::closed)
+        return;
+      if (worker_.settings().ack && ack_seq_ > acked_seq_) {
+        append_ack(out_, conv_, ack_seq_); // one cumulative ack per read
+        acked_seq_ = ack_seq_;
+      }
+      flush();
+      read_more();
+    });
+}
+
+void bench_client::on_bytes() {
+  size_t pos = 0;
+  while (in_size_ - pos >= 4 && state_ != state::closed) {
+    auto size = read_be32(in_.data() + pos);
+    if (size == 0 || size > max_frame) {
+      fail("bad frame length");
+      return;
+    }
+    if (in_size_ - pos - 4 < size) {
+      if (in_.size() < size + 4)
+        in_.resize(size + 4 + initial_read_buffer);
+      break;
+    }
+    incoming in;
+    if (!decode(in_.data() + pos + 4, size, worker_.zone, in)) {
+      worker_.count_error("(undecodable frame)");
+    } else {
+      on_frame(in);
+    }
+    pos += 4 + size;
+  }
+  if (pos > 0) {
+    std::memmove(in_.data(), in_.data() + pos, in_size_ - pos);
+    in_size_ -= pos;
+  }
+}
+
+void bench_client::on_frame(const incoming& in) {
+  if (in.has_id && (in.t == "ok" || in.t == "err")) {
+    on_reply(in);
+    return;
+  }
+  auto& c = worker_.counters;
+  if (in.t == "msg") {
+    c.delivered.fetch_add(1, std::memory_order_relaxed);
+    if (in.seq > ack_seq_) {
+      ack_seq_ = in.seq;
+      if (conv_.empty()) // one conversation: the partner's
+        conv_.assign(in.conv);
+    }
+    if (worker_.recording()) {
+      c.delivered_window.fetch_add(1, std::memory_order_relaxed);
+      auto sent = body_sent_ns(in.body);
+      auto now = worker_.now_ns();
+      if (sent != 0 && now >= sent) {
+        auto us = (now - sent) / 1000;
+        worker_.samples.delivery_us.push_back(static_cast<uint32_t>(us));
+        if (us > c.max_delivery_us.load(std::memory_order_relaxed))
+          c.max_delivery_us.store(us, std::memory_order_relaxed);
+      }
+    }
+  } else if (in.t == "receipt") {
+    c.receipts.fetch_add(1, std::memory_order_relaxed);
+  } else if (in.t == "synced") {
+    c.synced.fetch_add(1, std::memory_order_relaxed);
+  } else if (in.t == "bye") {
+    worker_.count_error("bye " + std::string{in.code});
+  } else if (in.t == "err") {
+    worker_.count_error(in.code);
+  }
+}
+
+void bench_client::on_reply(const incoming& in) {
+  bool ok = in.t == "ok";
+  if (!ok)
+    worker_.count_error(in.code);
+  auto& c = worker_.counters;
+  switch (kind_of(in.id)) {
+  case request_kind::hello:
+    if (ok)
+      state_ = state::ready;
+    else
+      close();
+    worker_.on_connect_done(*this, ok);
+    break;
+  case request_kind::register_user:
+    --register_inflight_;
+    if (ok || in.code == "user_exists")
+      c.registered.fetch_add(1, std::memory_order_relaxed);
+    else
+      c.register_failed.fetch_add(1, std::memory_order_relaxed);
+    next_register();
+    break;
+  case request_kind::login:
+    state_ = ok ? state::online : state::ready;
+    worker_.on_login_done(*this, ok);
+    break;
+  case request_kind::send: {
+    if (outstanding_ > 0)
+      --outstanding_;
+    if (ok)
+      c.send_ok.fetch_add(1, std::memory_order_relaxed);
+    else
+      c.send_err.fetch_add(1, std::memory_order_relaxed);
+    if (worker_.recording() && ok) {
+      auto now_us = worker_.now_ns() / 1000;
+      auto sent_us = sent_us_of(in.id);
+      if (now_us >= sent_us)
+        worker_.samples.reply_us.push_back(
+          static_cast<uint32_t>(now_us - sent_us));
+    }
+    if (worker_.flat_out())
+      send_message();
+    break;
+  }
+  case request_kind::ping:
+    break;
+  }
+}
+
+} // namespace parley::bench
