@@ -57,25 +57,26 @@ persistence::pwhash_cost cost_of(const std::string& name) {
 }
 
 /// Watches the actors a node cannot serve without; reports the first one
-/// that ends for any reason but node::stop's user_shutdown.
-void spawn_vital_watch(caf::actor_system& sys, std::vector<caf::actor> vital,
-                       std::function<void(const std::string&)> on_fatal) {
-  sys.spawn([vital, on_fatal](caf::event_based_actor* self) {
-    for (auto& a : vital)
-      self->monitor(a);
-    self->set_down_handler([=](caf::down_msg& dm) {
-      if (dm.reason == caf::exit_reason::user_shutdown) { // node::stop
-        self->quit();
-        return;
-      }
-      auto what = "a vital actor ended: " + caf::to_string(dm.reason);
-      log(log_level::error, what);
-      if (on_fatal)
-        on_fatal(what);
+/// that ends for any reason but node::stop's user_shutdown. (Spawned with
+/// arguments on purpose: CAF 0.17's init_fun_factory dereferences a null
+/// tuple for an argument-less functor, which UBSan reports.)
+caf::behavior vital_watch(caf::event_based_actor* self,
+                          std::vector<caf::actor> vital,
+                          std::function<void(const std::string&)> on_fatal) {
+  for (auto& a : vital)
+    self->monitor(a);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    if (dm.reason == caf::exit_reason::user_shutdown) { // node::stop
       self->quit();
-    });
-    return caf::behavior{[](caf::ok_atom) {}};
+      return;
+    }
+    auto what = "a vital actor ended: " + caf::to_string(dm.reason);
+    log(log_level::error, what);
+    if (on_fatal)
+      on_fatal(what);
+    self->quit();
   });
+  return {[](caf::ok_atom) {}};
 }
 
 } // namespace
@@ -146,7 +147,9 @@ std::unique_ptr<node> node::start(const node_options& opts,
     {{persistence::entity_kind::user, user_factory(shared)},
      {persistence::entity_kind::conv, conversation_factory(shared)}});
   d.ctx = ctx;
-  spawn_vital_watch(*d.sys, {ctx->persistence, ctx->directory}, opts.on_fatal);
+  d.sys->spawn(vital_watch,
+               std::vector<caf::actor>{ctx->persistence, ctx->directory},
+               opts.on_fatal);
   // Gateway.
   transport::gateway_config gcfg;
   gcfg.host = entry->host;

@@ -241,8 +241,10 @@ public:
   template <class T, class... Ts>
   std::shared_ptr<reply<T>> ask(const caf::actor& dest, Ts... xs) {
     auto r = std::make_shared<reply<T>>();
-    client = sys.spawn([=](caf::event_based_actor* self) {
-      self->request(dest, caf::infinite, xs...)
+    // Functor actors get an argument: CAF 0.17 dereferences a null tuple
+    // for argument-less ones (UBSan reports it).
+    client = sys.spawn([=](caf::event_based_actor* self, caf::actor target) {
+      self->request(target, caf::infinite, xs...)
         .then(
           [=](T value) {
             r->done = true;
@@ -252,7 +254,7 @@ public:
             r->done = true;
             r->error = std::move(err);
           });
-    });
+    }, dest);
     spawned.push_back(client);
     // Run the client's start, which sends the request.
     REQUIRE(sched.prioritize(client));
@@ -288,12 +290,14 @@ public:
   std::shared_ptr<device_log> attach(const std::string& user,
                                      const std::string& device) {
     auto log = std::make_shared<device_log>();
-    auto session = sys.spawn([log](caf::event_based_actor* self) {
-      self->set_default_handler(caf::drop);
-      return caf::behavior{
-        [log](actors::push& p) { log->pushes.push_back(std::move(p)); },
-      };
-    });
+    auto session = sys.spawn(
+      [](caf::event_based_actor* self, std::shared_ptr<device_log> log) {
+        self->set_default_handler(caf::drop);
+        return caf::behavior{
+          [log](actors::push& p) { log->pushes.push_back(std::move(p)); },
+        };
+      },
+      log);
     spawned.push_back(session);
     auto r = call<actors::attach_info>(
       user_actor(user), actors::attach_atom::value, device, session);
