@@ -77,7 +77,19 @@ caf::behavior user(user_actor* self, std::string name, node_context_ptr ctx,
       caf::after(std::chrono::seconds(1)) >> [=] { self->quit(); },
     };
   }
-  st.convs = st.ctx->history->user_convs(st.user);
+  // The activation barrier of the conversation actor (see there): a crashed
+  // predecessor may have left index or cursor writes with the persistence
+  // actor; load once an empty batch sent now is answered, taking no request
+  // before (await keeps them in the mailbox).
+  self
+    ->request(st.ctx->persistence, caf::infinite, caf::put_atom::value,
+              kv_batch{})
+    .await(
+      [=](caf::ok_atom) {
+        auto& st = self->state;
+        st.convs = st.ctx->history->user_convs(st.user);
+      },
+      [=](caf::error& err) { self->quit(err); });
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& sessions = self->state.sessions;
     for (auto i = sessions.begin(); i != sessions.end(); ++i) {
