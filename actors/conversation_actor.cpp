@@ -10,6 +10,7 @@
 
 #include "actors/user_router.hpp"
 #include "actors/wire_frames.hpp"
+#include "runtime/idle_clock.hpp"
 #include "runtime/errors.hpp"
 
 namespace parley::actors {
@@ -97,6 +98,7 @@ struct conversation_state {
   std::vector<std::pair<post, caf::response_promise>> waiting_for_create;
   bool passivating = false;
   std::unique_ptr<user_router> router;
+  runtime::idle_clock idle;
   static inline const char* name = "conversation";
 };
 
@@ -359,14 +361,18 @@ caf::behavior conversation(conversation_actor* self, std::string conv,
            [=](caf::error& err) { self->quit(err); });
   self->set_down_handler(
     [=](caf::down_msg& dm) { self->state.router->on_down(dm.source); });
+  self->delayed_send(self, st.ctx->settings.passivate_after / 2,
+                     runtime::idle_tick_atom::value);
   auto forbidden = [] { return make_error(errc::forbidden); };
   return {
     [=](post_atom, post& p) -> caf::result<post_result> {
+      self->state.idle.touch();
       auto rp = self->make_response_promise<post_result>();
       handle_post(self, std::move(p), rp);
       return rp;
     },
     [=](history_atom, const history_query& q) -> caf::result<history_page> {
+      self->state.idle.touch();
       auto& st = self->state;
       if (!allowed(self, q.user))
         return forbidden();
@@ -382,6 +388,7 @@ caf::behavior conversation(conversation_actor* self, std::string conv,
       return page;
     },
     [=](summary_atom, const std::string& user) -> caf::result<conv_summary> {
+      self->state.idle.touch();
       auto& st = self->state;
       if (!allowed(self, user))
         return forbidden();
@@ -411,6 +418,7 @@ caf::behavior conversation(conversation_actor* self, std::string conv,
     },
     [=](receipts_atom,
         const std::string& user) -> caf::result<std::vector<member_position>> {
+      self->state.idle.touch();
       auto& st = self->state;
       if (!allowed(self, user))
         return forbidden();
@@ -424,6 +432,7 @@ caf::behavior conversation(conversation_actor* self, std::string conv,
     },
     [=](ack_atom, const std::string& user, const std::string&,
         uint64_t seq) -> caf::result<uint64_t> {
+      self->state.idle.touch();
       auto& st = self->state;
       if (!allowed(self, user))
         return forbidden();
@@ -433,6 +442,7 @@ caf::behavior conversation(conversation_actor* self, std::string conv,
     },
     [=](read_atom, const std::string& user,
         uint64_t seq) -> caf::result<caf::ok_atom> {
+      self->state.idle.touch();
       auto& st = self->state;
       if (!allowed(self, user))
         return forbidden();
@@ -442,22 +452,25 @@ caf::behavior conversation(conversation_actor* self, std::string conv,
     },
     [=](typing_atom, const std::string& user,
         bool on) -> caf::result<caf::ok_atom> {
+      self->state.idle.touch();
       auto& st = self->state;
       if (!allowed(self, user))
         return forbidden();
       push_to_others(self, user, wire::typing_push(st.conv, user, on));
       return caf::ok_atom::value;
     },
-    caf::after(st.ctx->settings.passivate_after) >>
-      [=] {
-        auto& st = self->state;
-        if (st.pending_writes > 0 || st.creating || st.passivating)
-          return;
-        runtime::request_passivation(self, st.supervisor, [=] {
-          self->state.passivating = true;
-          maybe_quit(self);
-        });
-      },
+    [=](runtime::idle_tick_atom) {
+      auto& st = self->state;
+      self->delayed_send(self, st.ctx->settings.passivate_after / 2,
+                         runtime::idle_tick_atom::value);
+      if (!st.idle.tick() || st.pending_writes > 0 || st.creating
+          || st.passivating)
+        return;
+      runtime::request_passivation(self, st.supervisor, [=] {
+        self->state.passivating = true;
+        maybe_quit(self);
+      });
+    },
   };
 }
 

@@ -79,8 +79,12 @@ template <class Result, class Ok, class Fail, class... Ts>
 void ask_conv(session_actor* self, const std::string& conv, Ok ok, Fail fail,
               bool retried, Ts... xs) {
   auto timeout = self->state.ctx->settings.request_timeout;
+  // No timeout on the request itself (the hot path: every send and ack): a
+  // conversation actor answers or ends, and its end answers the request
+  // with request_receiver_down. A finite timeout would cost a timer in the
+  // actor clock per request.
   auto go = [=](const caf::actor& target) {
-    self->request(target, timeout, xs...)
+    self->request(target, caf::infinite, xs...)
       .then([=](Result& r) mutable { ok(r); },
             [=](caf::error& err) mutable {
               bool stale = err == caf::sec::request_receiver_down;

@@ -7,6 +7,7 @@
 
 #include "actors/messages.hpp"
 #include "runtime/errors.hpp"
+#include "runtime/idle_clock.hpp"
 
 namespace parley::actors {
 
@@ -29,6 +30,7 @@ struct user_state {
     cursors;
   bool passivating = false;
   uint32_t pending_writes = 0;
+  runtime::idle_clock idle;
   static inline const char* name = "user";
 };
 
@@ -90,6 +92,8 @@ caf::behavior user(user_actor* self, std::string name, node_context_ptr ctx,
         st.convs = st.ctx->history->user_convs(st.user);
       },
       [=](caf::error& err) { self->quit(err); });
+  self->delayed_send(self, st.ctx->settings.passivate_after / 2,
+                     runtime::idle_tick_atom::value);
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& sessions = self->state.sessions;
     for (auto i = sessions.begin(); i != sessions.end(); ++i) {
@@ -102,6 +106,7 @@ caf::behavior user(user_actor* self, std::string name, node_context_ptr ctx,
   return {
     [=](attach_atom, const std::string& device,
         caf::actor& session) -> attach_info {
+      self->state.idle.touch();
       auto& st = self->state;
       auto& slot = st.sessions[device];
       if (slot && slot != session)
@@ -119,6 +124,7 @@ caf::behavior user(user_actor* self, std::string name, node_context_ptr ctx,
       return info;
     },
     [=](push& p) {
+      self->state.idle.touch();
       auto& st = self->state;
       if (st.sessions.empty())
         return;
@@ -129,6 +135,7 @@ caf::behavior user(user_actor* self, std::string name, node_context_ptr ctx,
     },
     [=](cursor_atom, const std::string& device, const std::string& conv,
         uint64_t seq) {
+      self->state.idle.touch();
       auto& st = self->state;
       auto& cur = device_cursors(self, device)[conv];
       if (seq <= cur)
@@ -140,6 +147,7 @@ caf::behavior user(user_actor* self, std::string name, node_context_ptr ctx,
     },
     [=](joined_atom, const std::string& conv,
         uint8_t type) -> caf::result<caf::ok_atom> {
+      self->state.idle.touch();
       auto& st = self->state;
       for (auto& c : st.convs)
         if (c.conv == conv)
@@ -172,21 +180,24 @@ caf::behavior user(user_actor* self, std::string name, node_context_ptr ctx,
       return rp;
     },
     [=](convs_atom) {
+      self->state.idle.touch();
       std::vector<std::string> out;
       for (auto& c : self->state.convs)
         out.push_back(c.conv);
       return out;
     },
-    caf::after(st.ctx->settings.passivate_after) >>
-      [=] {
-        auto& st = self->state;
-        if (!st.sessions.empty() || st.pending_writes > 0 || st.passivating)
-          return;
-        runtime::request_passivation(self, st.supervisor, [=] {
-          self->state.passivating = true;
-          maybe_quit(self);
-        });
-      },
+    [=](runtime::idle_tick_atom) {
+      auto& st = self->state;
+      self->delayed_send(self, st.ctx->settings.passivate_after / 2,
+                         runtime::idle_tick_atom::value);
+      if (!st.idle.tick() || !st.sessions.empty() || st.pending_writes > 0
+          || st.passivating)
+        return;
+      runtime::request_passivation(self, st.supervisor, [=] {
+        self->state.passivating = true;
+        maybe_quit(self);
+      });
+    },
   };
 }
 

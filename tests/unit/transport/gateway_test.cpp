@@ -2,6 +2,8 @@
 // framing, framing errors, heartbeat, output bound, write coalescing,
 // connection limits, shutdown and the handler's life cycle.
 
+#include <sys/socket.h>
+
 #include <catch2/catch.hpp>
 
 #include <system_error>
@@ -213,8 +215,14 @@ TEST_CASE("gateway: a burst beyond max_output is a slow consumer at once",
   cfg.max_output = 64 * 1024;
   gateway_fixture f{cfg};
   auto c = f.connect();
-  // 1 MiB handed to send() faster than any socket drains it.
-  c->send({{"t", "burst"}, {"n", 256}, {"size", 4096}});
+  // A client that takes almost nothing into its kernel buffer, and 8 MiB
+  // handed to send(): more than the server's socket buffer can absorb
+  // (tcp_wmem's max is 4 MiB), so the bound trips even when a loaded
+  // machine lets the io thread drain while the producer runs.
+  int tiny = 4096;
+  REQUIRE(setsockopt(c->native_handle(), SOL_SOCKET, SO_RCVBUF, &tiny,
+                     sizeof tiny) == 0);
+  c->send({{"t", "burst"}, {"n", 2048}, {"size", 4096}});
   CHECK(closed_reasons(f, 0) == std::vector<std::string>{"slow_consumer"});
   std::optional<json> last;
   while (auto frame = c->next_frame(3000ms))
