@@ -477,10 +477,7 @@ caf::behavior conversation(conversation_actor* self, std::string conv,
 } // namespace
 
 runtime::entity_factory conversation_factory(node_context_ptr ctx) {
-  return [ctx](caf::event_based_actor* supervisor, const std::string& key) {
-    return supervisor->spawn<caf::monitored>(
-      conversation, key, ctx, caf::actor_cast<caf::actor>(supervisor));
-  };
+  return runtime::monitored_entity_factory(conversation, std::move(ctx));
 }
 
 } // namespace parley::actors

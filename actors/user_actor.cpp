@@ -204,10 +204,7 @@ caf::behavior user(user_actor* self, std::string name, node_context_ptr ctx,
 } // namespace
 
 runtime::entity_factory user_factory(node_context_ptr ctx) {
-  return [ctx](caf::event_based_actor* supervisor, const std::string& key) {
-    return supervisor->spawn<caf::monitored>(
-      user, key, ctx, caf::actor_cast<caf::actor>(supervisor));
-  };
+  return runtime::monitored_entity_factory(user, std::move(ctx));
 }
 
 } // namespace parley::actors

@@ -3,7 +3,10 @@
 #include <functional>
 #include <string>
 
+#include <caf/actor_cast.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/fwd.hpp>
+#include <caf/spawn_options.hpp>
 
 #include "runtime/entity.hpp"
 
@@ -14,6 +17,17 @@ namespace parley::runtime {
 /// supervisor's handle so that it can ask to be passivated.
 using entity_factory = std::function<caf::actor(
   caf::event_based_actor* supervisor, const std::string& key)>;
+
+/// The factory of an entity kind whose behavior is
+/// `behavior(self, key, xs..., supervisor_handle)`: spawns it as a monitored
+/// child of the supervisor. (Include caf/all.hpp where it is instantiated.)
+template <class Behavior, class... Ts>
+entity_factory monitored_entity_factory(Behavior behavior, Ts... xs) {
+  return [=](caf::event_based_actor* supervisor, const std::string& key) {
+    return supervisor->template spawn<caf::monitored>(
+      behavior, key, xs..., caf::actor_cast<caf::actor>(supervisor));
+  };
+}
 
 /// Spawns the supervisor of one entity kind on this node: the only place that
 /// starts the kind's actors, and the one that knows which instance is live.
