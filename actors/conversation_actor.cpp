@@ -2,22 +2,17 @@
 
 #include <algorithm>
 #include <chrono>
-#include <deque>
-#include <unordered_map>
 
 #include <caf/all.hpp>
 #include <sodium.h>
 
-#include "actors/user_router.hpp"
+#include "actors/conversation_state.hpp"
 #include "actors/wire_frames.hpp"
-#include "runtime/idle_clock.hpp"
 #include "runtime/errors.hpp"
 
 namespace parley::actors {
 
-using persistence::conv_meta;
 using persistence::conv_type;
-using persistence::dedupe_entry;
 using persistence::kv_batch;
 
 std::string direct_conv_id(std::string_view a, std::string_view b) {
@@ -40,304 +35,140 @@ std::string direct_conv_id(std::string_view a, std::string_view b) {
   return id;
 }
 
-namespace {
-
 int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
     .count();
 }
 
-/// A post waiting for its write, with any retries of the same cmid that
-/// arrived meanwhile.
-struct inflight_post {
-  std::vector<caf::response_promise> waiters;
-};
-
-/// Recently acknowledged sends: (user, cmid) -> (seq, ts), newest kept.
-class recent_sends {
-public:
-  explicit recent_sends(size_t capacity) : capacity_(capacity) {}
-
-  const dedupe_entry* find(const std::string& key) const {
-    auto i = map_.find(key);
-    return i == map_.end() ? nullptr : &i->second;
-  }
-
-  void add(std::string key, dedupe_entry e) {
-    if (map_.emplace(key, e).second) {
-      order_.push_back(std::move(key));
-      if (order_.size() > capacity_) {
-        map_.erase(order_.front());
-        order_.pop_front();
-      }
-    }
-  }
-
-private:
-  size_t capacity_;
-  std::unordered_map<std::string, dedupe_entry> map_;
-  std::deque<std::string> order_;
-};
-
-struct conversation_state {
-  std::string conv;
-  node_context_ptr ctx;
-  caf::actor supervisor;
-  bool exists = false;
-  conv_meta meta;
-  uint64_t last_seq = 0;    ///< Highest seq assigned.
-  uint64_t durable_seq = 0; ///< Highest seq written (all below are too).
-  int64_t last_ts = 0;
-  std::unordered_map<std::string, member_position> positions;
-  recent_sends recent{1024};
-  std::unordered_map<std::string, inflight_post> inflight;
-  uint32_t pending_writes = 0;
-  bool meta_unwritten = false; ///< Created; meta goes with the first write.
-  bool creating = false;
-  std::vector<std::pair<post, caf::response_promise>> waiting_for_create;
-  bool passivating = false;
-  std::unique_ptr<user_router> router;
-  runtime::idle_clock idle;
-  static inline const char* name = "conversation";
-};
-
-using conversation_actor = caf::stateful_actor<conversation_state>;
-
-bool is_member(const conversation_state& st, const std::string& user) {
-  return std::find(st.meta.members.begin(), st.meta.members.end(), user)
-         != st.meta.members.end();
-}
-
-std::string dedupe_key(const std::string& user, const std::string& cmid) {
-  std::string key;
-  key.reserve(user.size() + cmid.size() + 1);
-  key.append(user).push_back('\0');
-  key.append(cmid);
-  return key;
-}
-
-void load(conversation_actor* self) {
-  auto& st = self->state;
-  auto& store = *st.ctx->history;
-  if (auto meta = store.find_conv_meta(st.conv)) {
-    st.meta = std::move(*meta);
-    st.exists = true;
-    st.last_seq = st.durable_seq = store.last_seq(st.conv);
-    if (st.last_seq > 0)
-      if (auto last = store.find_message(st.conv, st.last_seq))
-        st.last_ts = last->ts;
-    for (auto& p : store.positions(st.conv))
-      st.positions[p.user] = p;
-  }
+bool is_group(const conversation_state& st) {
+  return st.meta.type == conv_type::group;
 }
 
 void maybe_quit(conversation_actor* self) {
-  if (self->state.passivating && self->state.pending_writes == 0)
+  auto& st = self->state;
+  if (st.passivating && st.pending_writes == 0 && !st.changing)
     self->quit();
 }
 
-/// Pushes `frame` to every member but `except` (unsequenced push).
-void push_to_others(conversation_actor* self, const std::string& except,
-                    std::string frame) {
+void push_to(conversation_actor* self, const std::vector<std::string>& users,
+             push p, const std::string& except) {
   auto& st = self->state;
-  push p{st.conv, 0, {}, {}, std::move(frame)};
-  for (auto& m : st.meta.members)
-    if (m != except)
-      st.router->send(m, p);
+  auto msg = caf::make_message(std::move(p));
+  for (auto& u : users)
+    if (u != except)
+      st.router->send(u, msg);
 }
 
-/// Writes `user`'s position and tells the other members what moved.
-void move_position(conversation_actor* self, const std::string& user,
-                   uint64_t delivered, uint64_t read) {
+void sequence(conversation_actor* self, message_record& rec) {
   auto& st = self->state;
-  auto& pos = st.positions[user];
-  pos.user = user;
-  bool delivered_moved = delivered > pos.delivered;
-  bool read_moved = read > pos.read;
-  if (!delivered_moved && !read_moved)
-    return;
-  pos.delivered = std::max(pos.delivered, delivered);
-  pos.read = std::max(pos.read, read);
-  kv_batch b;
-  st.ctx->history->encode_position(b, st.conv, pos);
-  // Positions are advisory (receipts): no need to wait for the write.
-  self->send(st.ctx->persistence, caf::put_atom::value, std::move(b));
-  if (delivered_moved)
-    push_to_others(self, user,
-                   wire::receipt_push(st.conv, user, "delivered",
-                                      pos.delivered));
-  if (read_moved)
-    push_to_others(self, user,
-                   wire::receipt_push(st.conv, user, "read", pos.read));
-}
-
-void handle_post(conversation_actor* self, post p, caf::response_promise rp);
-
-/// Ends the creation of a direct conversation: on success the waiting posts
-/// go through, on failure they all get `err`.
-void finish_create(conversation_actor* self, std::vector<std::string> members,
-                   std::optional<caf::error> err) {
-  auto& st = self->state;
-  st.creating = false;
-  auto waiting = std::move(st.waiting_for_create);
-  st.waiting_for_create.clear();
-  if (err) {
-    for (auto& w : waiting)
-      w.second.deliver(*err);
-    return;
-  }
-  std::sort(members.begin(), members.end());
-  st.exists = true;
-  st.meta_unwritten = true;
-  st.meta.conv = st.conv;
-  st.meta.type = conv_type::direct;
-  st.meta.members = std::move(members);
-  st.meta.created = now_ms();
-  for (auto& w : waiting)
-    handle_post(self, std::move(w.first), std::move(w.second));
-}
-
-/// Asks each user of `order`, one after the other, to add the conversation
-/// to its index (durably), then finishes the creation.
-void join_in_order(conversation_actor* self,
-                   std::shared_ptr<const std::vector<std::string>> order,
-                   size_t next) {
-  if (next == order->size()) {
-    finish_create(self, *order, std::nullopt);
-    return;
-  }
-  auto fail = [=](caf::error& err) { finish_create(self, {}, std::move(err)); };
-  auto timeout = self->state.ctx->settings.request_timeout;
-  runtime::entity_id e{persistence::entity_kind::user, (*order)[next]};
-  self->request(self->state.ctx->directory, timeout, caf::get_atom::value, e)
-    .then(
-      [=](caf::actor& ua) {
-        self
-          ->request(ua, timeout, joined_atom::value, self->state.conv,
-                    static_cast<uint8_t>(conv_type::direct))
-          .then([=](caf::ok_atom) { join_in_order(self, order, next + 1); },
-                fail);
-      },
-      fail);
-}
-
-/// First post to a direct conversation that does not exist yet. The peer
-/// joins first, so a peer that does not exist (`no_such_user`) touches no
-/// index; both users record the conversation in their index before the
-/// conversation itself is written, so a crash in between leaves at worst an
-/// index entry without a conversation, which readers skip.
-void create_direct(conversation_actor* self, const std::string& from,
-                   const std::string& peer) {
-  self->state.creating = true;
-  auto order = std::make_shared<const std::vector<std::string>>(
-    peer == from ? std::vector<std::string>{from}
-                 : std::vector<std::string>{peer, from});
-  join_in_order(self, std::move(order), 0);
-}
-
-void handle_post(conversation_actor* self, post p, caf::response_promise rp) {
-  auto& st = self->state;
-  if (st.creating) {
-    st.waiting_for_create.emplace_back(std::move(p), std::move(rp));
-    return;
-  }
-  if (!st.exists) {
-    if (!p.direct_peer.empty()
-        && direct_conv_id(p.from, p.direct_peer) == st.conv) {
-      st.waiting_for_create.emplace_back(p, std::move(rp));
-      create_direct(self, p.from, p.direct_peer);
-      return;
-    }
-    rp.deliver(make_error(errc::forbidden));
-    return;
-  }
-  if (!is_member(st, p.from)) {
-    rp.deliver(make_error(errc::forbidden));
-    return;
-  }
-  auto key = dedupe_key(p.from, p.cmid);
-  if (auto hit = st.recent.find(key)) {
-    rp.deliver(post_result{st.conv, hit->seq, hit->ts});
-    return;
-  }
-  if (auto i = st.inflight.find(key); i != st.inflight.end()) {
-    i->second.waiters.push_back(std::move(rp));
-    return;
-  }
-  if (auto stored = st.ctx->history->find_dedupe(st.conv, p.from, p.cmid)) {
-    st.recent.add(key, *stored);
-    rp.deliver(post_result{st.conv, stored->seq, stored->ts});
-    return;
-  }
-  if (st.pending_writes >= st.ctx->settings.max_pending_writes) {
-    rp.deliver(make_error(errc::overloaded));
-    return;
-  }
-  message_record rec;
   rec.conv = st.conv;
   rec.seq = ++st.last_seq;
   rec.ts = st.last_ts = std::max(now_ms(), st.last_ts);
-  rec.from = p.from;
-  rec.kind = p.kind.empty() ? "text" : std::move(p.kind);
-  rec.body = std::move(p.body);
-  rec.binary = p.binary;
-  rec.cmid = p.cmid;
-  kv_batch batch;
-  auto& store = *st.ctx->history;
-  if (st.meta_unwritten) {
-    store.encode_conv_meta(batch, st.meta);
-    st.meta_unwritten = false;
-  }
-  store.encode_message(batch, rec);
-  store.encode_dedupe(batch, st.conv, rec.from, rec.cmid,
-                      dedupe_entry{rec.seq, rec.ts});
-  // Sending implies having read everything before: the sender's positions
-  // move with its own message (no receipt is pushed for that).
-  auto& pos = st.positions[rec.from];
-  pos.user = rec.from;
-  pos.delivered = std::max(pos.delivered, rec.seq);
-  pos.read = std::max(pos.read, rec.seq);
-  store.encode_position(batch, st.conv, pos);
-  st.inflight[key].waiters.push_back(std::move(rp));
-  ++st.pending_writes;
-  auto device = p.device;
-  self
-    ->request(st.ctx->persistence, caf::infinite, caf::put_atom::value,
-              std::move(batch))
-    .then(
-      [=, rec = std::move(rec)](caf::ok_atom) {
-        auto& st = self->state;
-        --st.pending_writes;
-        st.durable_seq = rec.seq;
-        st.recent.add(key, dedupe_entry{rec.seq, rec.ts});
-        if (auto i = st.inflight.find(key); i != st.inflight.end()) {
-          for (auto& w : i->second.waiters)
-            w.deliver(post_result{st.conv, rec.seq, rec.ts});
-          st.inflight.erase(i);
-        }
-        push out{st.conv, rec.seq, rec.from, device, wire::msg_push(rec)};
-        for (auto& m : st.meta.members)
-          st.router->send(m, out);
-        maybe_quit(self);
-      },
-      [=](caf::error& err) {
-        // The store refused the write: this seq may never exist, so the
-        // actor's view of the sequence is void. Fail the waiters and end;
-        // the next activation reloads the truth from the store.
-        auto& st = self->state;
-        for (auto& [_, f] : st.inflight)
-          for (auto& w : f.waiters)
-            w.deliver(make_error(errc::unavailable, error_text(err)));
-        st.inflight.clear();
-        self->quit(err);
-      });
 }
 
-/// The member check every request but `post` starts with.
+namespace {
+
+/// Loads the conversation from the stores; false if they cannot be read.
+bool load(conversation_actor* self) {
+  auto& st = self->state;
+  auto& store = *st.ctx->history;
+  auto meta = store.find_conv_meta(st.conv);
+  if (!meta)
+    return true; // does not exist (yet)
+  st.meta = std::move(*meta);
+  st.exists = true;
+  st.last_seq = st.durable_seq = store.last_seq(st.conv);
+  if (st.last_seq > 0)
+    if (auto last = store.find_message(st.conv, st.last_seq))
+      st.last_ts = last->ts;
+  for (auto& p : store.positions(st.conv))
+    st.positions[p.user] = p;
+  if (!is_group(st)) {
+    st.roster = group_roster::direct(st.conv, st.meta.members);
+    return true;
+  }
+  return load_group(self);
+}
+
+/// The range of seqs `user` may read, or nullopt: not (and never) a member,
+/// or no such conversation. Everything outside gets `forbidden`.
+std::optional<visible_range> readable(conversation_actor* self,
+                                      const std::string& user) {
+  auto& st = self->state;
+  if (!st.exists)
+    return std::nullopt;
+  return st.roster.visible(user);
+}
+
+/// The member check of every request that acts (typing, receipts, ...).
 bool allowed(conversation_actor* self, const std::string& user) {
   auto& st = self->state;
-  return st.exists && is_member(st, user);
+  return st.exists && st.roster.is_member(user);
+}
+
+history_page read_history(conversation_actor* self, const history_query& q,
+                          const visible_range& r) {
+  auto& st = self->state;
+  history_page page;
+  page.conv = st.conv;
+  auto limit = std::clamp<uint32_t>(q.limit, 1, 100);
+  auto& store = *st.ctx->history;
+  auto upto = r.current ? 0 : r.to;
+  if (q.forward) {
+    auto after = std::max(q.after, r.from - 1);
+    page.msgs = store.page_after(st.conv, after, limit, page.more, upto);
+    return page;
+  }
+  auto before = q.before;
+  if (!r.current && (before == 0 || before > r.to + 1))
+    before = r.to + 1;
+  if (before != 0 && before <= r.from)
+    return page;
+  page.msgs = store.page_before(st.conv, before, limit, page.more);
+  auto first_visible = std::find_if(page.msgs.begin(), page.msgs.end(),
+                                    [&](const message_record& m) {
+                                      return m.seq >= r.from;
+                                    });
+  if (first_visible != page.msgs.begin()) {
+    page.msgs.erase(page.msgs.begin(), first_visible);
+    page.more = false;
+  } else if (!page.msgs.empty() && page.msgs.front().seq == r.from) {
+    page.more = false;
+  }
+  return page;
+}
+
+conv_summary summarize(conversation_actor* self, const std::string& user,
+                       const visible_range& r) {
+  auto& st = self->state;
+  conv_summary s;
+  s.conv = st.conv;
+  s.kind = is_group(st) ? "group" : "direct";
+  if (is_group(st)) {
+    s.name = st.roster.record().name;
+    if (r.current)
+      s.members = *st.roster.members();
+    s.left = !r.current;
+  } else {
+    s.members = st.meta.members;
+    for (auto& m : st.meta.members)
+      if (m != user)
+        s.name = m;
+    if (s.name.empty())
+      s.name = user; // a conversation with oneself
+  }
+  s.last_seq = r.current ? st.durable_seq : std::min(st.durable_seq, r.to);
+  auto i = st.positions.find(user);
+  s.read_seq = i == st.positions.end() ? 0 : i->second.read;
+  s.read_seq = std::max(s.read_seq, r.from - 1);
+  s.unread = s.last_seq > s.read_seq ? s.last_seq - s.read_seq : 0;
+  if (s.last_seq >= r.from)
+    if (auto last = st.ctx->history->find_message(st.conv, s.last_seq)) {
+      s.has_last = true;
+      s.last = std::move(*last);
+    }
+  return s;
 }
 
 caf::behavior conversation(conversation_actor* self, std::string conv,
@@ -357,8 +188,12 @@ caf::behavior conversation(conversation_actor* self, std::string conv,
   self
     ->request(st.ctx->persistence, caf::infinite, caf::put_atom::value,
               kv_batch{})
-    .await([=](caf::ok_atom) { load(self); },
-           [=](caf::error& err) { self->quit(err); });
+    .await(
+      [=](caf::ok_atom) {
+        if (!load(self))
+          self->quit(make_error(errc::unavailable, "group rows unreadable"));
+      },
+      [=](caf::error& err) { self->quit(err); });
   self->set_down_handler(
     [=](caf::down_msg& dm) { self->state.router->on_down(dm.source); });
   self->delayed_send(self, st.ctx->settings.passivate_after / 2,
@@ -373,48 +208,17 @@ caf::behavior conversation(conversation_actor* self, std::string conv,
     },
     [=](history_atom, const history_query& q) -> caf::result<history_page> {
       self->state.idle.touch();
-      auto& st = self->state;
-      if (!allowed(self, q.user))
+      auto r = readable(self, q.user);
+      if (!r)
         return forbidden();
-      history_page page;
-      page.conv = st.conv;
-      auto limit = std::clamp<uint32_t>(q.limit, 1, 100);
-      if (q.forward)
-        page.msgs = st.ctx->history->page_after(st.conv, q.after, limit,
-                                                page.more);
-      else
-        page.msgs = st.ctx->history->page_before(st.conv, q.before, limit,
-                                                 page.more);
-      return page;
+      return read_history(self, q, *r);
     },
     [=](summary_atom, const std::string& user) -> caf::result<conv_summary> {
       self->state.idle.touch();
-      auto& st = self->state;
-      if (!allowed(self, user))
+      auto r = readable(self, user);
+      if (!r)
         return forbidden();
-      conv_summary s;
-      s.conv = st.conv;
-      s.kind = st.meta.type == conv_type::direct ? "direct" : "group";
-      s.members = st.meta.members;
-      if (st.meta.type == conv_type::direct) {
-        for (auto& m : st.meta.members)
-          if (m != user)
-            s.name = m;
-        if (s.name.empty())
-          s.name = user; // a conversation with oneself
-      } else {
-        s.name = st.meta.name;
-      }
-      s.last_seq = st.durable_seq;
-      auto i = st.positions.find(user);
-      s.read_seq = i == st.positions.end() ? 0 : i->second.read;
-      s.unread = s.last_seq > s.read_seq ? s.last_seq - s.read_seq : 0;
-      if (s.last_seq > 0)
-        if (auto last = st.ctx->history->find_message(st.conv, s.last_seq)) {
-          s.has_last = true;
-          s.last = std::move(*last);
-        }
-      return s;
+      return summarize(self, user, *r);
     },
     [=](receipts_atom,
         const std::string& user) -> caf::result<std::vector<member_position>> {
@@ -423,7 +227,7 @@ caf::behavior conversation(conversation_actor* self, std::string conv,
       if (!allowed(self, user))
         return forbidden();
       std::vector<member_position> out;
-      for (auto& m : st.meta.members) {
+      for (auto& m : *st.roster.members()) {
         auto i = st.positions.find(m);
         out.push_back(i == st.positions.end() ? member_position{m, 0, 0}
                                               : i->second);
@@ -434,9 +238,12 @@ caf::behavior conversation(conversation_actor* self, std::string conv,
         uint64_t seq) -> caf::result<uint64_t> {
       self->state.idle.touch();
       auto& st = self->state;
-      if (!allowed(self, user))
+      auto r = readable(self, user);
+      if (!r)
         return forbidden();
       seq = std::min(seq, st.durable_seq);
+      if (!r->current) // a former member's device catching up: cursor only
+        return std::min(seq, r->to);
       move_position(self, user, seq, 0);
       return seq;
     },
@@ -444,10 +251,12 @@ caf::behavior conversation(conversation_actor* self, std::string conv,
         uint64_t seq) -> caf::result<caf::ok_atom> {
       self->state.idle.touch();
       auto& st = self->state;
-      if (!allowed(self, user))
+      auto r = readable(self, user);
+      if (!r)
         return forbidden();
-      seq = std::min(seq, st.durable_seq);
-      move_position(self, user, seq, seq);
+      if (r->current)
+        move_position(self, user, std::min(seq, st.durable_seq),
+                      std::min(seq, st.durable_seq));
       return caf::ok_atom::value;
     },
     [=](typing_atom, const std::string& user,
@@ -456,18 +265,37 @@ caf::behavior conversation(conversation_actor* self, std::string conv,
       auto& st = self->state;
       if (!allowed(self, user))
         return forbidden();
-      push_to_others(self, user, wire::typing_push(st.conv, user, on));
+      push_to(self, *st.roster.members(),
+              push{st.conv, 0, {}, {}, wire::typing_push(st.conv, user, on)},
+              user);
       return caf::ok_atom::value;
     },
+    [=](group_atom, group_change& c) -> caf::result<caf::ok_atom> {
+      self->state.idle.touch();
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      handle_group_change(self, std::move(c), rp);
+      return rp;
+    },
+    [=](ginfo_atom, const std::string& user) -> caf::result<group_info> {
+      self->state.idle.touch();
+      auto& st = self->state;
+      if (!allowed(self, user))
+        return forbidden();
+      if (!is_group(st))
+        return make_error(errc::bad_request, "not a group");
+      return make_group_info(st);
+    },
+    [=](receipt_flush_atom) { flush_receipts(self); },
     [=](runtime::idle_tick_atom) {
       auto& st = self->state;
       self->delayed_send(self, st.ctx->settings.passivate_after / 2,
                          runtime::idle_tick_atom::value);
       if (!st.idle.tick() || st.pending_writes > 0 || st.creating
-          || st.passivating)
+          || st.changing || st.passivating)
         return;
       runtime::request_passivation(self, st.supervisor, [=] {
         self->state.passivating = true;
+        flush_receipts(self);
         maybe_quit(self);
       });
     },

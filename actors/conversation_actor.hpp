@@ -25,15 +25,28 @@ std::string direct_conv_id(std::string_view a, std::string_view b);
 /// barrier), so an instance restarted after a crash never reuses the seq of
 /// a write its predecessor left in flight.
 ///
-/// Protocol (requests; every one from a non-member, or on a conversation
-/// that does not exist, is answered `forbidden`):
+/// A group is the same actor with a roster (group_roster: members, roles,
+/// the seqs each user may read) loaded from the group store; it is the
+/// single writer of membership changes, each a `member` message in the
+/// sequence. Fan-out is one shared message per member's user actor per post
+/// and no per-member storage work; receipt moves in a group are pushed at
+/// most once per `receipt_coalesce` window.
+///
+/// Protocol (requests; every one from a user who never was a member, or on
+/// a conversation that does not exist, is answered `forbidden`; a former
+/// member may only read history and ack/read up to its removal):
 /// - `(post_atom, post)` -> post_result | error
-/// - `(history_atom, history_query)` -> history_page
+/// - `(history_atom, history_query)` -> history_page (clamped to the seqs
+///   the user may read)
 /// - `(summary_atom, user)` -> conv_summary
-/// - `(receipts_atom, user)` -> std::vector<member_position>
-/// - `(ack_atom, user, device, seq)` -> uint64_t (the seq, clamped to the last)
+/// - `(receipts_atom, user)` -> std::vector<member_position> (current members)
+/// - `(ack_atom, user, device, seq)` -> uint64_t (the seq, clamped to the last
+///   the user may read)
 /// - `(read_atom, user, seq)` -> ok_atom
 /// - `(typing_atom, user, on)` -> ok_atom
+/// - `(group_atom, group_change)` -> ok_atom | forbidden, no_such_user,
+///   group_full, bad_request ("not a group")
+/// - `(ginfo_atom, user)` -> group_info
 runtime::entity_factory conversation_factory(node_context_ptr ctx);
 
 } // namespace parley::actors

@@ -36,6 +36,8 @@ using register_atom = caf::atom_constant<caf::atom("register")>;
 using login_atom = caf::atom_constant<caf::atom("login")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using replaced_atom = caf::atom_constant<caf::atom("replaced")>;
+using group_atom = caf::atom_constant<caf::atom("group")>;
+using ginfo_atom = caf::atom_constant<caf::atom("ginfo")>;
 
 // -- session -> conversation --------------------------------------------------
 
@@ -86,6 +88,30 @@ struct conv_summary {
   uint64_t unread = 0;
   bool has_last = false;
   message_record last;
+  /// The user was removed from this group or left it: the line shows the
+  /// group as it was then (members empty, last_seq at the removal).
+  bool left = false;
+};
+
+// -- session -> conversation: groups ------------------------------------------
+
+/// A membership change requested by `by`: `op` is "create" (with `name`),
+/// "add", "remove" (with `users`) or "leave". Reply: ok_atom, or an error
+/// (forbidden, no_such_user, group_full, bad_request, ...).
+struct group_change {
+  std::string op;
+  std::string by;
+  std::string name;
+  std::vector<std::string> users;
+};
+
+/// Reply to `(ginfo_atom, user)`: the `group_info` fields.
+struct group_info {
+  std::string conv;
+  std::string name;
+  std::string owner;
+  std::vector<std::string> admins;
+  std::vector<std::string> members;
 };
 
 // -- fan-out: conversation -> user -> session ---------------------------------
@@ -151,7 +177,17 @@ auto inspect(Inspector& f, history_page& x) {
 template <class Inspector>
 auto inspect(Inspector& f, conv_summary& x) {
   return f(x.conv, x.kind, x.name, x.members, x.last_seq, x.read_seq,
-           x.unread, x.has_last, x.last);
+           x.unread, x.has_last, x.last, x.left);
+}
+
+template <class Inspector>
+auto inspect(Inspector& f, group_change& x) {
+  return f(x.op, x.by, x.name, x.users);
+}
+
+template <class Inspector>
+auto inspect(Inspector& f, group_info& x) {
+  return f(x.conv, x.name, x.owner, x.admins, x.members);
 }
 
 template <class Inspector>

@@ -115,6 +115,11 @@ std::unique_ptr<node> node::start(const node_options& opts,
                                        cost_of(server.pwhash), error);
   if (!accounts)
     return nullptr;
+  std::shared_ptr<persistence::group_store> groups
+    = persistence::group_store::open((fs::path(data) / "accounts.db").string(),
+                                     opts.cluster.shards, error);
+  if (!groups)
+    return nullptr;
   // Actor system.
   d.cfg = std::make_unique<caf::actor_system_config>();
   d.cfg->set("scheduler.max-threads", static_cast<size_t>(server.workers));
@@ -132,8 +137,11 @@ std::unique_ptr<node> node::start(const node_options& opts,
   ctx->settings.rate_burst = server.rate_burst;
   ctx->settings.passivate_after = std::chrono::seconds(server.passivate_s);
   ctx->settings.max_group = server.max_group;
+  ctx->settings.receipt_coalesce
+    = std::chrono::milliseconds(server.receipt_coalesce_ms);
   ctx->history = history;
   ctx->accounts = accounts;
+  ctx->groups = groups;
   std::vector<std::string> names;
   for (auto& n : opts.cluster.nodes)
     names.push_back(n.name);

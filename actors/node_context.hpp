@@ -8,6 +8,7 @@
 #include <caf/actor.hpp>
 
 #include "persistence/account_store.hpp"
+#include "persistence/group_store.hpp"
 #include "persistence/history_store.hpp"
 #include "runtime/placement.hpp"
 
@@ -25,6 +26,8 @@ struct domain_settings {
   double rate_burst = 400;
   std::chrono::milliseconds passivate_after{60000};
   uint32_t max_group = 100;
+  /// Receipt moves in a group are pushed at most once per this window.
+  std::chrono::milliseconds receipt_coalesce{200};
   /// Requests a session may have in flight before it answers `overloaded`.
   uint32_t max_inflight_per_session = 256;
   /// Posts a conversation may have waiting for the store before `overloaded`.
@@ -42,6 +45,7 @@ struct node_context {
   domain_settings settings;
   std::shared_ptr<persistence::history_store> history;
   std::shared_ptr<persistence::account_store> accounts;
+  std::shared_ptr<persistence::group_store> groups;
   std::shared_ptr<const runtime::placement> where;
   caf::actor persistence; ///< The group-commit writer of `history`.
   caf::actor directory;   ///< entity -> actor.

@@ -304,6 +304,11 @@ const route* find_route(const std::string& type) {
     {"convs", {handle_convs, false, true}},
     {"receipts", {handle_receipts, false, true}},
     {"typing", {handle_typing, false, false}},
+    {"group_create", {handle_group_create, false, true}},
+    {"group_add", {handle_group_add, false, true}},
+    {"group_remove", {handle_group_remove, false, true}},
+    {"group_leave", {handle_group_leave, false, true}},
+    {"group_info", {handle_group_info, false, true}},
   };
   auto i = routes.find(type);
   return i == routes.end() ? nullptr : &i->second;
@@ -391,16 +396,17 @@ caf::behavior session(session_actor* self, node_context_ptr ctx,
       if (req && !self->state.replaced)
         on_request(self, *req);
     },
-    [=](push& p) {
+    [=](const push& p) {
+      // Shared with other sessions (see the user actor): read, never move.
       auto& st = self->state;
       if (p.seq == 0) {
-        send_frame(self, std::move(p.frame));
+        send_frame(self, p.frame);
         return;
       }
       switch (st.tracker.on_push(p.conv, p.seq)) {
         case delivery_tracker::verdict::write:
           if (p.origin_device != st.device || p.origin_user != st.user)
-            send_frame(self, std::move(p.frame));
+            send_frame(self, p.frame);
           break;
         case delivery_tracker::verdict::skip:
           break;

@@ -17,18 +17,6 @@ namespace {
 constexpr size_t max_cmid = 64;
 constexpr size_t max_kind = 32;
 
-/// Reads the required `conv` field (1-64 bytes) or answers bad_request.
-bool need_conv(session_actor* self, const request& req, opt_id id,
-               std::string& conv) {
-  auto f = req.get_string("conv");
-  if (!f.ok() || !valid_conv_id(f.value)) {
-    reply_err(self, id, errc::bad_request, "'conv' must be a string of 1-64 bytes");
-    return false;
-  }
-  conv = std::move(f.value);
-  return true;
-}
-
 bool need_seq(session_actor* self, const request& req, opt_id id,
               uint64_t& seq) {
   auto f = req.get_uint("seq");
@@ -40,16 +28,19 @@ bool need_seq(session_actor* self, const request& req, opt_id id,
   return true;
 }
 
-/// Counts a request in flight until `done` runs.
-void begin(session_actor* self) {
-  ++self->state.inflight;
-}
-
-void end(session_actor* self) {
-  --self->state.inflight;
-}
-
 } // namespace
+
+/// Reads the required `conv` field (1-64 bytes) or answers bad_request.
+bool need_conv(session_actor* self, const request& req, opt_id id,
+               std::string& conv) {
+  auto f = req.get_string("conv");
+  if (!f.ok() || !valid_conv_id(f.value)) {
+    reply_err(self, id, errc::bad_request, "'conv' must be a string of 1-64 bytes");
+    return false;
+  }
+  conv = std::move(f.value);
+  return true;
+}
 
 void handle_send(session_actor* self, const request& req, opt_id id) {
   auto& st = self->state;
@@ -113,15 +104,15 @@ void handle_send(session_actor* self, const request& req, opt_id id) {
     }
     conv = std::move(conv_field.value);
   }
-  begin(self);
+  begin_request(self);
   ask_conv<post_result>(
     self, conv,
     [=](post_result& r) {
-      end(self);
+      end_request(self);
       send_frame(self, wire::send_ok(*id, r));
     },
     [=](const caf::error& err) {
-      end(self);
+      end_request(self);
       reply_error(self, id, err);
     },
     false, post_atom::value, std::move(p));
@@ -133,11 +124,11 @@ void handle_ack(session_actor* self, const request& req, opt_id id) {
   if (!need_conv(self, req, id, conv) || !need_seq(self, req, id, seq))
     return;
   auto& st = self->state;
-  begin(self);
+  begin_request(self);
   ask_conv<uint64_t>(
     self, conv,
     [=](uint64_t acked) {
-      end(self);
+      end_request(self);
       auto& st = self->state;
       // The conversation clamped the seq to what exists; the device's cursor
       // follows (the user actor stores it, never moving it backward).
@@ -145,7 +136,7 @@ void handle_ack(session_actor* self, const request& req, opt_id id) {
         self->send(st.user_actor, cursor_atom::value, st.device, conv, acked);
     },
     [=](const caf::error& err) {
-      end(self);
+      end_request(self);
       reply_error(self, id, err);
     },
     false, ack_atom::value, st.user, st.device, seq);
@@ -156,11 +147,11 @@ void handle_read(session_actor* self, const request& req, opt_id id) {
   uint64_t seq = 0;
   if (!need_conv(self, req, id, conv) || !need_seq(self, req, id, seq))
     return;
-  begin(self);
+  begin_request(self);
   ask_conv<caf::ok_atom>(
-    self, conv, [=](caf::ok_atom) { end(self); },
+    self, conv, [=](caf::ok_atom) { end_request(self); },
     [=](const caf::error& err) {
-      end(self);
+      end_request(self);
       reply_error(self, id, err);
     },
     false, read_atom::value, self->state.user, seq);
@@ -199,15 +190,15 @@ void handle_history(session_actor* self, const request& req, opt_id id) {
     send_frame(self, wire::history_ok(*id, history_page{conv, {}, false}));
     return;
   }
-  begin(self);
+  begin_request(self);
   ask_conv<history_page>(
     self, conv,
     [=](history_page& page) {
-      end(self);
+      end_request(self);
       send_frame(self, wire::history_ok(*id, page));
     },
     [=](const caf::error& err) {
-      end(self);
+      end_request(self);
       reply_error(self, id, err);
     },
     false, history_atom::value, q);
@@ -219,7 +210,7 @@ void handle_convs(session_actor* self, const request&, opt_id id) {
     reply_err(self, id, errc::unavailable, "try again");
     return;
   }
-  begin(self);
+  begin_request(self);
   auto timeout = st.ctx->settings.request_timeout;
   self->request(st.user_actor, timeout, convs_atom::value)
     .then(
@@ -231,7 +222,7 @@ void handle_convs(session_actor* self, const request&, opt_id id) {
         auto g = std::make_shared<gather>();
         g->remaining = ids.size();
         auto finish = [=] {
-          end(self);
+          end_request(self);
           // Most recent activity first, as a chat list shows it.
           std::sort(g->out.begin(), g->out.end(),
                     [](const conv_summary& a, const conv_summary& b) {
@@ -261,7 +252,7 @@ void handle_convs(session_actor* self, const request&, opt_id id) {
             false, summary_atom::value, self->state.user);
       },
       [=](caf::error& err) {
-        end(self);
+        end_request(self);
         reply_error(self, id, err);
       });
 }
@@ -270,15 +261,15 @@ void handle_receipts(session_actor* self, const request& req, opt_id id) {
   std::string conv;
   if (!need_conv(self, req, id, conv))
     return;
-  begin(self);
+  begin_request(self);
   ask_conv<std::vector<member_position>>(
     self, conv,
     [=](std::vector<member_position>& ps) {
-      end(self);
+      end_request(self);
       send_frame(self, wire::receipts_ok(*id, ps));
     },
     [=](const caf::error& err) {
-      end(self);
+      end_request(self);
       reply_error(self, id, err);
     },
     false, receipts_atom::value, self->state.user);
@@ -293,11 +284,11 @@ void handle_typing(session_actor* self, const request& req, opt_id id) {
     reply_err(self, id, errc::bad_request, "'on' must be a boolean");
     return;
   }
-  begin(self);
+  begin_request(self);
   ask_conv<caf::ok_atom>(
-    self, conv, [=](caf::ok_atom) { end(self); },
+    self, conv, [=](caf::ok_atom) { end_request(self); },
     [=](const caf::error& err) {
-      end(self);
+      end_request(self);
       reply_error(self, id, err);
     },
     false, typing_atom::value, self->state.user, on.value);

@@ -117,6 +117,11 @@ void ask_conv(session_actor* self, const std::string& conv, Ok ok, Fail fail,
 /// Protocol validation of a conv id: 1-64 bytes.
 bool valid_conv_id(std::string_view conv);
 
+/// Reads the required `conv` field (1-64 bytes) into `conv`, or answers
+/// bad_request and returns false.
+bool need_conv(session_actor* self, const transport::request& req, opt_id id,
+               std::string& conv);
+
 /// The conversation requests (session_requests.cpp). Each gets the request
 /// after the session's checks (hello, authentication, rate limit).
 void handle_send(session_actor* self, const transport::request& req, opt_id id);
@@ -130,5 +135,26 @@ void handle_receipts(session_actor* self, const transport::request& req,
                      opt_id id);
 void handle_typing(session_actor* self, const transport::request& req,
                    opt_id id);
+
+/// The group requests (session_groups.cpp).
+void handle_group_create(session_actor* self, const transport::request& req,
+                         opt_id id);
+void handle_group_add(session_actor* self, const transport::request& req,
+                      opt_id id);
+void handle_group_remove(session_actor* self, const transport::request& req,
+                         opt_id id);
+void handle_group_leave(session_actor* self, const transport::request& req,
+                        opt_id id);
+void handle_group_info(session_actor* self, const transport::request& req,
+                       opt_id id);
+
+/// Counts a request in flight (answered `overloaded` beyond the bound) until
+/// end_request.
+inline void begin_request(session_actor* self) {
+  ++self->state.inflight;
+}
+inline void end_request(session_actor* self) {
+  --self->state.inflight;
+}
 
 } // namespace parley::actors

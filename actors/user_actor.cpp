@@ -123,13 +123,14 @@ caf::behavior user(user_actor* self, std::string name, node_context_ptr ctx,
       }
       return info;
     },
-    [=](push& p) {
+    [=](const push&) {
       self->state.idle.touch();
       auto& st = self->state;
       if (st.sessions.empty())
         return;
-      // Share one copy of the frame between all sessions.
-      auto msg = caf::make_message(std::move(p));
+      // Forward the message itself: its one copy of the frame (shared by
+      // every member's actor already) is shared by all sessions too.
+      auto msg = self->current_mailbox_element()->copy_content_to_message();
       for (auto& [_, session] : st.sessions)
         self->send(session, msg);
     },

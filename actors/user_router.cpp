@@ -12,12 +12,16 @@ user_router::user_router(caf::event_based_actor* self, node_context_ptr ctx)
 }
 
 void user_router::send(const std::string& user, const push& p) {
+  send(user, caf::make_message(p));
+}
+
+void user_router::send(const std::string& user, const caf::message& msg) {
   if (auto i = actors_.find(user); i != actors_.end()) {
-    self_->send(i->second, p);
+    self_->send(i->second, msg);
     return;
   }
   auto& queue = waiting_[user];
-  queue.push_back(p);
+  queue.push_back(msg);
   if (queue.size() > 1)
     return; // a resolution is already in flight
   runtime::entity_id e{persistence::entity_kind::user, user};

@@ -7,6 +7,7 @@
 #include <caf/fwd.hpp>
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
+#include <caf/message.hpp>
 
 #include "actors/messages.hpp"
 #include "actors/node_context.hpp"
@@ -29,6 +30,10 @@ public:
   /// be lost: devices fill such gaps from the store.
   void send(const std::string& user, const push& p);
 
+  /// Sends `msg` (a push, made once and shared by all its receivers: a post
+  /// to a group is one message to each member's actor, not one copy each).
+  void send(const std::string& user, const caf::message& msg);
+
   /// Forgets a user actor that went down. Returns true if it was one of ours.
   bool on_down(const caf::actor_addr& who);
 
@@ -39,7 +44,7 @@ private:
   caf::event_based_actor* self_;
   node_context_ptr ctx_;
   std::unordered_map<std::string, caf::actor> actors_;
-  std::unordered_map<std::string, std::vector<push>> waiting_;
+  std::unordered_map<std::string, std::vector<caf::message>> waiting_;
 };
 
 } // namespace parley::actors

@@ -62,7 +62,7 @@ std::string convs_ok(uint64_t id, const std::vector<conv_summary>& convs) {
   ok_head(b, id);
   b.key("convs").array(static_cast<uint32_t>(convs.size()));
   for (auto& c : convs) {
-    b.map(8);
+    b.map(c.left ? 9 : 8);
     b.key("conv").str(c.conv);
     b.key("kind").str(c.kind);
     b.key("name").str(c.name);
@@ -79,6 +79,56 @@ std::string convs_ok(uint64_t id, const std::vector<conv_summary>& convs) {
     } else {
       b.nil();
     }
+    if (c.left)
+      b.key("left").boolean(true);
+  }
+  return b.finish();
+}
+
+namespace {
+
+void string_list(frame_builder& b, const std::vector<std::string>& xs) {
+  b.array(static_cast<uint32_t>(xs.size()));
+  for (auto& x : xs)
+    b.str(x);
+}
+
+} // namespace
+
+std::string conv_ok(uint64_t id, std::string_view conv) {
+  frame_builder b(3);
+  ok_head(b, id);
+  b.key("conv").str(conv);
+  return b.finish();
+}
+
+std::string group_info_ok(uint64_t id, const group_info& g) {
+  frame_builder b(7);
+  ok_head(b, id);
+  b.key("conv").str(g.conv);
+  b.key("name").str(g.name);
+  b.key("owner").str(g.owner);
+  b.key("admins");
+  string_list(b, g.admins);
+  b.key("members");
+  string_list(b, g.members);
+  return b.finish();
+}
+
+std::string group_push(std::string_view conv, const member_event& e) {
+  frame_builder b(e.owner_changed ? 6 : 5);
+  b.key("t").str("group");
+  b.key("conv").str(conv);
+  b.key("event").str(e.event);
+  b.key("by").str(e.by);
+  b.key("users");
+  string_list(b, e.users);
+  if (e.owner_changed) {
+    b.key("owner");
+    if (e.owner.empty())
+      b.nil();
+    else
+      b.str(e.owner);
   }
   return b.finish();
 }

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/member_event.hpp"
 #include "actors/messages.hpp"
 
 namespace parley::actors::wire {
@@ -44,6 +45,16 @@ std::string user_ok(uint64_t id, std::string_view user);
 
 /// `ok` for login/resume: user, device, token.
 std::string grant_ok(uint64_t id, const grant& g);
+
+/// `ok` with `conv` (group_create).
+std::string conv_ok(uint64_t id, std::string_view conv);
+
+/// `ok` for `group_info`: conv, name, owner, admins, members.
+std::string group_info_ok(uint64_t id, const group_info& g);
+
+/// `{"t":"group","conv","event","by","users"}`, plus `owner` (a string, or
+/// nil when nobody is left) when the change set or moved the ownership.
+std::string group_push(std::string_view conv, const member_event& e);
 
 /// `{"t":"synced"}`.
 std::string synced_push();

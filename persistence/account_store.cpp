@@ -2,19 +2,16 @@
 
 #include <array>
 #include <chrono>
-#include <filesystem>
-#include <system_error>
 
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "persistence/error_text.hpp"
 #include "persistence/sqlite_statement.hpp"
 
 namespace parley::persistence {
 
 namespace {
-
-constexpr int schema_version = 1;
 
 /// Random bytes in a token (256 bits; protocol.md asks for at least 128).
 constexpr size_t token_bytes = 32;
@@ -22,11 +19,9 @@ constexpr size_t token_bytes = 32;
 /// A token longer than this cannot be one we issued (43 chars today).
 constexpr size_t max_token_chars = 128;
 
+/// The account store's tables (the shared `meta` table is created by
+/// open_sqlite).
 constexpr const char* schema_sql = R"sql(
-CREATE TABLE IF NOT EXISTS meta(
-  key   TEXT PRIMARY KEY,
-  value INTEGER NOT NULL
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS users(
   shard      INTEGER NOT NULL,
   name       TEXT PRIMARY KEY,
@@ -49,15 +44,6 @@ int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
     .count();
-}
-
-bool exec(sqlite3* db, const char* sql, std::string& error) {
-  char* msg = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) == SQLITE_OK)
-    return true;
-  error = msg ? msg : sqlite3_errmsg(db);
-  sqlite3_free(msg);
-  return false;
 }
 
 bool hash_password(std::string_view password, pwhash_cost cost,
@@ -116,33 +102,6 @@ hash_token(std::string_view token) {
   return out;
 }
 
-/// Reads the stored value of `key` from the meta table, or stores `value`
-/// if absent. Returns the value in effect; false on a SQL error.
-bool meta_value(sqlite3* db, const char* key, int64_t value, int64_t& stored,
-                std::string& error) {
-  sqlite_statement insert{
-    db, "INSERT OR IGNORE INTO meta(key, value) VALUES(?, ?)"};
-  if (insert.bind(1, std::string_view{key}).bind(2, value).step()
-      != SQLITE_DONE) {
-    error = sqlite3_errmsg(db);
-    return false;
-  }
-  sqlite_statement select{db, "SELECT value FROM meta WHERE key = ?"};
-  if (select.bind(1, std::string_view{key}).step() != SQLITE_ROW) {
-    error = sqlite3_errmsg(db);
-    return false;
-  }
-  stored = select.integer(0);
-  return true;
-}
-
-std::string one_line(std::string text) {
-  for (auto& c : text)
-    if (c == '\n' || c == '\r')
-      c = ' ';
-  return text;
-}
-
 } // namespace
 
 // -- opening ------------------------------------------------------------------
@@ -157,55 +116,16 @@ std::unique_ptr<account_store> account_store::open(const std::string& path,
   };
   if (sodium_init() < 0)
     return fail("libsodium failed to initialize");
-  if (shard_count == 0 || shard_count > 0x10000)
-    return fail("shard count " + std::to_string(shard_count)
-                + " is outside [1, 65536]");
-  if (path.empty())
-    return fail("empty path");
-  auto parent = std::filesystem::path{path}.parent_path();
-  std::error_code ec;
-  if (!parent.empty())
-    std::filesystem::create_directories(parent, ec);
-  if (ec)
-    return fail(ec.message());
   std::unique_ptr<account_store> store{new account_store};
   store->shard_count_ = shard_count;
   store->cost_ = cost;
-  auto flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-               | SQLITE_OPEN_FULLMUTEX;
-  if (sqlite3_open_v2(path.c_str(), &store->db_, flags, nullptr)
-      != SQLITE_OK) {
-    auto why = store->db_ ? std::string{sqlite3_errmsg(store->db_)}
-                          : std::string{"out of memory"};
-    return fail(why);
-  }
-  sqlite3_busy_timeout(store->db_, 5000);
+  // synchronous=FULL: a committed registration or login survives power loss
+  // (both are rare; their cost is the password hash anyway).
   std::string why;
-  // WAL with synchronous=FULL: a committed registration or login survives
-  // power loss (both are rare; their cost is the password hash anyway).
-  if (!exec(store->db_, "PRAGMA journal_mode=WAL", why)
-      || !exec(store->db_, "PRAGMA synchronous=FULL", why)
-      || !exec(store->db_, "PRAGMA foreign_keys=ON", why)
-      || !exec(store->db_, "BEGIN IMMEDIATE", why))
+  store->db_ = open_sqlite(path, shard_count, sqlite_sync::full, schema_sql,
+                           why);
+  if (!store->db_)
     return fail(why);
-  int64_t stored_shards = 0;
-  int64_t stored_version = 0;
-  if (!exec(store->db_, schema_sql, why)
-      || !meta_value(store->db_, "shard_count", shard_count, stored_shards,
-                     why)
-      || !meta_value(store->db_, "schema_version", schema_version,
-                     stored_version, why)
-      || !exec(store->db_, "COMMIT", why)) {
-    exec(store->db_, "ROLLBACK", why);
-    return fail(why);
-  }
-  if (stored_version != schema_version)
-    return fail("unsupported schema version "
-                + std::to_string(stored_version));
-  if (stored_shards != static_cast<int64_t>(shard_count))
-    return fail("shard count mismatch: the store was created with "
-                + std::to_string(stored_shards) + " shards, configured "
-                + std::to_string(shard_count));
   // A hash of a random password: login verifies against it for unknown
   // users so that they take as long as known ones.
   std::array<unsigned char, 16> random_password;
@@ -216,11 +136,6 @@ std::unique_ptr<account_store> account_store::open(const std::string& path,
                      cost, store->dummy_hash_))
     return fail("out of memory while hashing");
   return store;
-}
-
-account_store::~account_store() {
-  if (db_)
-    sqlite3_close_v2(db_);
 }
 
 // -- validation ---------------------------------------------------------------
@@ -263,8 +178,8 @@ std::optional<errc> account_store::create_user(std::string_view user,
     return errc::internal;
   std::lock_guard<std::mutex> guard{mutex_};
   sqlite_statement insert{
-    db_, "INSERT INTO users(shard, name, pwhash, created_ms) "
-         "VALUES(?, ?, ?, ?)"};
+    db_.get(), "INSERT INTO users(shard, name, pwhash, created_ms) "
+               "VALUES(?, ?, ?, ?)"};
   auto shard = shard_of(entity_kind::user, user, shard_count_);
   auto rc = insert.bind(1, static_cast<int64_t>(shard))
               .bind(2, user)
@@ -280,7 +195,7 @@ std::optional<errc> account_store::create_user(std::string_view user,
 
 bool account_store::user_exists(std::string_view user) const {
   std::lock_guard<std::mutex> guard{mutex_};
-  sqlite_statement select{db_, "SELECT 1 FROM users WHERE name = ?"};
+  sqlite_statement select{db_.get(), "SELECT 1 FROM users WHERE name = ?"};
   return select.bind(1, user).step() == SQLITE_ROW;
 }
 
@@ -294,7 +209,8 @@ std::optional<errc> account_store::login(std::string_view user,
   bool found = false;
   {
     std::lock_guard<std::mutex> guard{mutex_};
-    sqlite_statement select{db_, "SELECT pwhash FROM users WHERE name = ?"};
+    sqlite_statement select{db_.get(),
+                            "SELECT pwhash FROM users WHERE name = ?"};
     switch (select.bind(1, user).step()) {
       case SQLITE_ROW:
         found = true;
@@ -316,10 +232,11 @@ std::optional<errc> account_store::login(std::string_view user,
   {
     std::lock_guard<std::mutex> guard{mutex_};
     sqlite_statement upsert{
-      db_, "INSERT INTO devices(shard, user, device, token_hash, created_ms) "
-           "VALUES(?, ?, ?, ?, ?) ON CONFLICT(user, device) DO UPDATE SET "
-           "token_hash = excluded.token_hash, "
-           "created_ms = excluded.created_ms"};
+      db_.get(),
+      "INSERT INTO devices(shard, user, device, token_hash, created_ms) "
+      "VALUES(?, ?, ?, ?, ?) ON CONFLICT(user, device) DO UPDATE SET "
+      "token_hash = excluded.token_hash, "
+      "created_ms = excluded.created_ms"};
     auto shard = shard_of(entity_kind::user, user, shard_count_);
     auto rc = upsert.bind(1, static_cast<int64_t>(shard))
                 .bind(2, user)
@@ -349,7 +266,7 @@ std::optional<errc> account_store::resume(std::string_view token,
   {
     std::lock_guard<std::mutex> guard{mutex_};
     sqlite_statement select{
-      db_, "SELECT user, device FROM devices WHERE token_hash = ?"};
+      db_.get(), "SELECT user, device FROM devices WHERE token_hash = ?"};
     switch (select.bind_blob(1, token_hash.data(), token_hash.size()).step()) {
       case SQLITE_ROW:
         user = select.text(0);

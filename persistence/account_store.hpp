@@ -8,9 +8,8 @@
 #include <string_view>
 
 #include "persistence/shard.hpp"
+#include "persistence/sqlite_database.hpp"
 #include "transport/errc.hpp"
-
-struct sqlite3;
 
 namespace parley::persistence {
 
@@ -26,9 +25,9 @@ struct session_grant {
   std::string token;
 };
 
-/// The SQLite store of accounts and devices (and, later, group membership,
-/// media and push tokens). Every row carries its shard. Schema:
-/// docs/storage.md.
+/// The SQLite store of accounts and devices. Every row carries its shard.
+/// It shares its file with group_store (each opens its own connection).
+/// Schema: docs/storage.md.
 ///
 /// Thread-safety: every member may be called from any thread; calls are
 /// serialized on one connection by an internal mutex, and the slow password
@@ -46,7 +45,6 @@ public:
                                              uint32_t shard_count,
                                              pwhash_cost cost,
                                              std::string& error);
-  ~account_store();
 
   /// Validation of protocol.md's field rules. user: 1-32 of [a-z0-9_.-].
   /// password: 8-256 bytes, any. device: 1-64 bytes of printable ASCII
@@ -82,7 +80,7 @@ private:
   account_store() = default;
 
   mutable std::mutex mutex_;
-  sqlite3* db_ = nullptr;
+  sqlite_handle db_;
   uint32_t shard_count_ = default_shard_count;
   pwhash_cost cost_ = pwhash_cost::interactive;
   /// Hashed at open; login verifies against it for unknown users.

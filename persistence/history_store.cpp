@@ -16,6 +16,7 @@
 
 #include "persistence/bounded_iterator.hpp"
 #include "persistence/byte_order.hpp"
+#include "persistence/error_text.hpp"
 #include "persistence/keys.hpp"
 #include "persistence/record_codec.hpp"
 
@@ -27,13 +28,6 @@ constexpr uint64_t max_seq = std::numeric_limits<uint64_t>::max();
 
 rocksdb::Slice as_slice(std::string_view x) {
   return rocksdb::Slice{x.data(), x.size()};
-}
-
-/// Error texts are promised to be one line.
-std::string one_line(std::string text) {
-  std::replace(text.begin(), text.end(), '\n', ' ');
-  std::replace(text.begin(), text.end(), '\r', ' ');
-  return text;
 }
 
 /// Decodes the message at the iterator; false if the entry is malformed.
@@ -171,6 +165,11 @@ void history_store::encode_conv_meta(kv_batch& b, const conv_meta& meta) const {
 void history_store::encode_position(kv_batch& b, std::string_view conv,
                                     const member_position& p) const {
   b.put(keys::position(shard_count_, conv, p.user), codec::encode_position(p));
+}
+
+void history_store::encode_member_event(kv_batch& b, std::string_view conv,
+                                        uint64_t seq) const {
+  b.put(keys::member_event(shard_count_, conv, seq), std::string{});
 }
 
 void history_store::encode_cursor(kv_batch& b, std::string_view user,
@@ -359,6 +358,24 @@ history_store::positions(std::string_view conv) const {
       p.user = std::string{user};
       out.push_back(std::move(p));
     }
+  }
+  return out;
+}
+
+std::vector<uint64_t>
+history_store::member_events_after(std::string_view conv,
+                                   uint64_t after) const {
+  std::vector<uint64_t> out;
+  if (!keys::fits(conv) || after == max_seq)
+    return out;
+  auto it = bounded_iterator::over_prefix(
+    *db_, keys::member_event_prefix(shard_count_, conv));
+  for (it->Seek(keys::member_event(shard_count_, conv, after + 1));
+       it->Valid(); it->Next()) {
+    auto rest = it.rest();
+    uint64_t seq = 0;
+    if (rest.size() == 8 && take_u64(rest, seq))
+      out.push_back(seq);
   }
   return out;
 }

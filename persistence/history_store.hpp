@@ -23,8 +23,9 @@ namespace parley::persistence {
 enum class durability { wal, fsync };
 
 /// The RocksDB store of history, conversation metadata, member positions,
-/// per-device cursors, the send-dedupe window and the users' conversation
-/// index. Key layout: docs/storage.md (every key starts with its shard).
+/// per-device cursors, the send-dedupe window, the member-event index of
+/// group conversations and the users' conversation index. Key layout:
+/// docs/storage.md (every key starts with its shard).
 ///
 /// Thread-safety: all const readers may be called from any thread at any
 /// time. `write` may be called from any thread; the persistence actor is the
@@ -57,6 +58,10 @@ public:
   void encode_conv_meta(kv_batch& b, const conv_meta& meta) const;
   void encode_position(kv_batch& b, std::string_view conv,
                        const member_position& p) const;
+  /// Indexes message `seq` of `conv` as a `member` message. Put it in the
+  /// same batch as the message itself (docs/storage.md, group repair).
+  void encode_member_event(kv_batch& b, std::string_view conv,
+                           uint64_t seq) const;
   void encode_cursor(kv_batch& b, std::string_view user,
                      std::string_view device, std::string_view conv,
                      uint64_t seq) const;
@@ -114,6 +119,11 @@ public:
                                           std::string_view cmid) const;
 
   std::vector<member_position> positions(std::string_view conv) const;
+
+  /// The seqs of `conv`'s indexed member messages (encode_member_event)
+  /// greater than `after`, ascending. Reads only that index range.
+  std::vector<uint64_t> member_events_after(std::string_view conv,
+                                            uint64_t after) const;
 
   /// The device's acked seq per conversation (absent = 0).
   std::vector<std::pair<std::string, uint64_t>>

@@ -87,6 +87,18 @@ std::string dedupe(uint32_t shard_count, std::string_view conv,
   return key;
 }
 
+std::string member_event_prefix(uint32_t shard_count,
+                                std::string_view conv) {
+  return conv_record(shard_count, conv, tag::member_event);
+}
+
+std::string member_event(uint32_t shard_count, std::string_view conv,
+                         uint64_t seq) {
+  auto key = member_event_prefix(shard_count, conv);
+  append_u64(key, seq);
+  return key;
+}
+
 std::string user_conv_prefix(uint32_t shard_count, std::string_view user) {
   return user_record(shard_count, user, tag::user_conv);
 }

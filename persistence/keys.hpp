@@ -39,6 +39,7 @@ constexpr char conv_meta = 'm';
 constexpr char message = 'h';
 constexpr char position = 'p';
 constexpr char dedupe = 'd';
+constexpr char member_event = 'e';
 // User records.
 constexpr char user_conv = 'v';
 constexpr char cursor = 'c';
@@ -71,6 +72,12 @@ std::string position(uint32_t shard_count, std::string_view conv,
 /// entity(conv) | 'd' | len | user | len | cmid.
 std::string dedupe(uint32_t shard_count, std::string_view conv,
                    std::string_view user, std::string_view cmid);
+/// entity(conv) | 'e' : the prefix of `conv`'s member-event index.
+std::string member_event_prefix(uint32_t shard_count, std::string_view conv);
+/// entity(conv) | 'e' | seq (8 bytes BE): marks message `seq` of `conv` as
+/// a `member` message (the value is empty).
+std::string member_event(uint32_t shard_count, std::string_view conv,
+                         uint64_t seq);
 
 // -- user records -------------------------------------------------------------
 

@@ -9,9 +9,10 @@
 namespace parley::persistence {
 
 /// One prepared SQLite statement; finalized on destruction. Internal to the
-/// account store. Not thread-safe: use it under the connection's lock. Text
-/// and blobs are bound as SQLITE_TRANSIENT (copied), so arguments need not
-/// outlive it.
+/// SQLite stores (account_store, group_store). Not thread-safe: use it under
+/// the connection's lock. Text and blobs are bound as SQLITE_TRANSIENT
+/// (copied), so arguments need not outlive it. A failed prepare or bind is
+/// remembered and returned by `step` (sqlite3_errmsg says why).
 class sqlite_statement {
 public:
   sqlite_statement(sqlite3* db, const char* sql) {
@@ -43,6 +44,16 @@ public:
     if (rc_ == SQLITE_OK)
       rc_ = sqlite3_bind_int64(stmt_, index, value);
     return *this;
+  }
+
+  /// Makes the statement ready to run again with new bindings (all cleared
+  /// to NULL). A failed prepare stays failed.
+  void reset() {
+    if (!stmt_)
+      return;
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    rc_ = SQLITE_OK;
   }
 
   /// SQLITE_ROW, SQLITE_DONE or an error code (also a bind's error).

@@ -79,6 +79,8 @@ bool read_server(const toml::table& tbl, server_settings& s,
       || !read_string(tbl, "pwhash", s.pwhash, where, error)
       || !read_int(tbl, "passivate_s", s.passivate_s, 1, max_u32, where, error)
       || !read_int(tbl, "max_group", s.max_group, 2, 100000, where, error)
+      || !read_int(tbl, "receipt_coalesce_ms", s.receipt_coalesce_ms, 1, 60000,
+                   where, error)
       || !read_int(tbl, "max_connections", s.max_connections, 1, 1000000,
                    where, error)
       || !read_int(tbl, "workers", s.workers, 1, 256, where, error)

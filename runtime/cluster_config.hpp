@@ -30,6 +30,7 @@ struct server_settings {
   std::string pwhash = "interactive";
   uint32_t passivate_s = 60;
   uint32_t max_group = 100;
+  uint32_t receipt_coalesce_ms = 200;
   uint32_t max_connections = 19000;
   uint32_t workers = 2;
   uint32_t gateway_threads = 1;

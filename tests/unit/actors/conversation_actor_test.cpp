@@ -103,12 +103,13 @@ std::vector<std::tuple<std::string, std::string, uint64_t>> receipts_seen(
   const test::device_log& log) {
   std::vector<std::tuple<std::string, std::string, uint64_t>> out;
   for (auto& p : log.pushes) {
-    auto f = test::decode_frame(p.frame);
-    if (f.type() != "receipt")
-      continue;
-    CHECK(p.seq == 0);
-    out.emplace_back(f.get_string("user").value, f.get_string("kind").value,
-                     f.get_uint("seq").value);
+    for (auto& f : test::decode_frames(p.frame)) {
+      if (f.type() != "receipt")
+        continue;
+      CHECK(p.seq == 0);
+      out.emplace_back(f.get_string("user").value, f.get_string("kind").value,
+                       f.get_uint("seq").value);
+    }
   }
   return out;
 }

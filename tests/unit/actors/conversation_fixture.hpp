@@ -131,6 +131,23 @@ inline transport::request decode_frame(const std::string& frame) {
   return std::move(*req);
 }
 
+/// Every frame of a push (a push may carry several, e.g. coalesced
+/// receipts), decoded in order.
+inline std::vector<transport::request> decode_frames(std::string_view bytes) {
+  std::vector<transport::request> out;
+  while (!bytes.empty()) {
+    REQUIRE(bytes.size() > 4);
+    auto n = (uint32_t{static_cast<uint8_t>(bytes[0])} << 24)
+             | (uint32_t{static_cast<uint8_t>(bytes[1])} << 16)
+             | (uint32_t{static_cast<uint8_t>(bytes[2])} << 8)
+             | uint32_t{static_cast<uint8_t>(bytes[3])};
+    REQUIRE(n <= bytes.size() - 4);
+    out.push_back(decode_frame(std::string{bytes.substr(0, 4 + n)}));
+    bytes.remove_prefix(4 + n);
+  }
+  return out;
+}
+
 /// The outcome of one request made by a client actor.
 template <class T>
 struct reply {
@@ -160,6 +177,7 @@ struct store_base {
   temp_dir dir{"parley-actors"};
   std::shared_ptr<persistence::history_store> history;
   std::shared_ptr<persistence::account_store> accounts;
+  std::shared_ptr<persistence::group_store> groups;
 
   store_base() {
     open();
@@ -178,6 +196,9 @@ struct store_base {
       dir / "accounts.db", shards, persistence::pwhash_cost::minimal, error);
     INFO(error);
     REQUIRE(accounts);
+    groups = persistence::group_store::open(dir / "accounts.db", shards, error);
+    INFO(error);
+    REQUIRE(groups);
   }
 
   /// Every key/value in the history store.
@@ -207,6 +228,7 @@ public:
     ctx->settings.passivate_after = std::chrono::hours(1);
     ctx->history = history;
     ctx->accounts = accounts;
+    ctx->groups = groups;
     ctx->where = std::make_shared<runtime::placement>(
       shards, std::vector<std::string>{"n1"}, "n1");
     persist = sys.spawn(test_writer, history, writes);

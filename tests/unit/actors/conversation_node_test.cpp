@@ -49,6 +49,9 @@ struct node_fixture {
       dir / "accounts.db", 8, persistence::pwhash_cost::minimal, error);
     INFO(error);
     REQUIRE(ctx->accounts);
+    ctx->groups
+      = persistence::group_store::open(dir / "accounts.db", 8, error);
+    REQUIRE(ctx->groups);
     for (auto user : {"alice", "bob"})
       REQUIRE_FALSE(ctx->accounts->create_user(user, "password123"));
     register_message_types(cfg);

@@ -182,11 +182,28 @@ TEST_CASE_METHOD(types_fixture,
     s.unread = 3;
     s.has_last = true;
     s.last = record(10);
+    s.left = true;
     auto y = cross("parley.conv_summary", s);
     CHECK(y.members == s.members);
     CHECK(y.unread == 3);
     CHECK(y.has_last);
     CHECK(y.last.seq == 10);
+    CHECK(y.left);
+  }
+  {
+    group_change c{"add", "alice", "", {"bob", "carol"}};
+    auto y = cross("parley.group_change", c);
+    CHECK(y.op == "add");
+    CHECK(y.by == "alice");
+    CHECK(y.users == c.users);
+  }
+  {
+    group_info g{"g.team", "The team", "alice", {"alice"}, {"alice", "bob"}};
+    auto y = cross("parley.group_info", g);
+    CHECK(y.name == "The team");
+    CHECK(y.owner == "alice");
+    CHECK(y.admins == g.admins);
+    CHECK(y.members == g.members);
   }
   {
     push p{"d.x", 3, "alice", "phone", std::string("\0\0\0\x01\x80", 5)};

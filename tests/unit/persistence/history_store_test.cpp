@@ -356,6 +356,66 @@ TEST_CASE("scan_shard returns one shard's entities, grouped", "[history]") {
   CHECK(store->scan_shard(4).empty());
 }
 
+TEST_CASE("the member-event index lists one conv's member seqs after a "
+          "point",
+          "[history]") {
+  temp_dir dir;
+  auto store = open_store(dir / "h", 1); // One shard: ab and abc adjacent.
+  CHECK(store->member_events_after("ab", 0).empty());
+  kv_batch b;
+  // Out of order, around byte boundaries of seq. Neighbours in key order:
+  // conv "abc" and "a", and ab's own messages, positions and dedupe keys.
+  for (uint64_t seq : {256u, 3u, 1u, 255u, 70000u})
+    store->encode_member_event(b, "ab", seq);
+  for (uint64_t seq : {2u, 4u, 300u})
+    store->encode_member_event(b, "abc", seq);
+  store->encode_member_event(b, "a", 5);
+  std::string error;
+  REQUIRE(store->write(b, error));
+  append(*store, "ab", 1, 10);
+  kv_batch pos;
+  store->encode_position(pos, "ab", member_position{"zz", 1, 1});
+  store->encode_dedupe(pos, "ab", "u", "m", dedupe_entry{1, 1});
+  REQUIRE(store->write(pos, error));
+
+  using seqs_t = std::vector<uint64_t>;
+  CHECK(store->member_events_after("ab", 0)
+        == seqs_t{1, 3, 255, 256, 70000});
+  CHECK(store->member_events_after("ab", 1) == seqs_t{3, 255, 256, 70000});
+  CHECK(store->member_events_after("ab", 2) == seqs_t{3, 255, 256, 70000});
+  CHECK(store->member_events_after("ab", 255) == seqs_t{256, 70000});
+  CHECK(store->member_events_after("ab", 70000).empty());
+  CHECK(store->member_events_after("ab", ~uint64_t{0}).empty());
+  CHECK(store->member_events_after("abc", 0) == seqs_t{2, 4, 300});
+  CHECK(store->member_events_after("abc", 4) == seqs_t{300});
+  CHECK(store->member_events_after("a", 0) == seqs_t{5});
+  CHECK(store->member_events_after("b", 0).empty());
+  CHECK(store->member_events_after(std::string(300, 'x'), 0).empty());
+  // The index leaves the messages alone and the messages the index.
+  bool more = false;
+  CHECK(store->page_after("ab", 0, 100, more).size() == 10);
+  CHECK(store->positions("ab").size() == 1);
+}
+
+TEST_CASE("scan_shard includes the member-event index", "[history]") {
+  temp_dir dir;
+  auto store = open_store(dir / "h", 4);
+  kv_batch b;
+  store->encode_message(b, make_message("g1", 7));
+  store->encode_member_event(b, "g1", 7);
+  std::string error;
+  REQUIRE(store->write(b, error));
+  auto shard = shard_of(entity_kind::conv, "g1", 4);
+  auto kvs = store->scan_shard(shard);
+  REQUIRE(kvs.size() == 2);
+  CHECK(kvs[0].first == keys::member_event(4, "g1", 7)); // 'e' < 'h'.
+  CHECK(kvs[0].second.empty());
+  CHECK(kvs[1].first == keys::message(4, "g1", 7));
+  for (uint32_t other = 0; other < 4; ++other)
+    if (other != shard)
+      CHECK(store->scan_shard(other).empty());
+}
+
 TEST_CASE("everything survives closing and reopening", "[history]") {
   temp_dir dir;
   {

@@ -58,7 +58,8 @@ TEST_CASE("every key of an entity starts with its shard and entity prefix",
   CHECK(conv_entity == conv_shard + "c\x02g1");
   for (auto& key :
        {keys::conv_meta(n, "g1"), keys::message(n, "g1", 7),
-        keys::position(n, "g1", "bob"), keys::dedupe(n, "g1", "bob", "m1")})
+        keys::position(n, "g1", "bob"), keys::dedupe(n, "g1", "bob", "m1"),
+        keys::member_event(n, "g1", 7)})
     CHECK(key.compare(0, conv_entity.size(), conv_entity) == 0);
   auto user_entity = keys::entity_prefix(n, entity_kind::user, "bob");
   CHECK(user_entity.compare(0, 2, keys::shard_prefix(
@@ -77,6 +78,9 @@ TEST_CASE("the exact byte layout of each record", "[keys]") {
   CHECK(keys::message(1, "ab", 0x0102) == "\0\0c\x02" "abh\0\0\0\0\0\0\x01\x02"s);
   CHECK(keys::position(1, "ab", "u") == "\0\0c\x02" "abp\x01u"s);
   CHECK(keys::dedupe(1, "ab", "u", "xy") == "\0\0c\x02" "abd\x01u\x02xy"s);
+  CHECK(keys::member_event(1, "ab", 0x0102)
+        == "\0\0c\x02" "abe\0\0\0\0\0\0\x01\x02"s);
+  CHECK(keys::member_event_prefix(1, "ab") == "\0\0c\x02" "abe"s);
   CHECK(keys::user_conv(1, "u", "ab") == "\0\0u\x01uv\x02" "ab"s);
   CHECK(keys::cursor(1, "u", "d", "ab") == "\0\0u\x01uc\x01" "d\x02" "ab"s);
   CHECK(keys::last_seen(1, "u") == "\0\0u\x01ul"s);
@@ -95,6 +99,8 @@ TEST_CASE("different entities never interleave", "[keys]") {
       all.emplace_back(keys::position(n, name, "a"), conv);
       all.emplace_back(keys::position(n, name, "ab"), conv);
       all.emplace_back(keys::dedupe(n, name, "a", "b"), conv);
+      for (uint64_t seq : {0ull, 1ull, 256ull, ~0ull})
+        all.emplace_back(keys::member_event(n, name, seq), conv);
       auto user = "u:" + name;
       all.emplace_back(keys::user_conv(n, name, "a"), user);
       all.emplace_back(keys::cursor(n, name, "d", "a"), user);
@@ -167,4 +173,29 @@ TEST_CASE("over-long key parts are refused", "[keys]") {
   CHECK_NOTHROW(keys::conv_meta(256, ok));
   CHECK_THROWS_AS(keys::conv_meta(256, too_long), std::length_error);
   CHECK_THROWS_AS(keys::cursor(256, "u", too_long, "c"), std::length_error);
+}
+
+TEST_CASE("member-event keys sort by seq and stay inside their conv",
+          "[keys]") {
+  auto p = keys::member_event_prefix(1, "ab");
+  auto k1 = keys::member_event(1, "ab", 255);
+  auto k2 = keys::member_event(1, "ab", 256);
+  auto kmax = keys::member_event(1, "ab", ~uint64_t{0});
+  CHECK(k1 < k2);
+  CHECK(k2 < kmax);
+  CHECK(kmax < keys::prefix_end(p));
+  CHECK(k1.compare(0, p.size(), p) == 0);
+  // Neither another conv nor another record of the same conv has the prefix.
+  auto abc = keys::member_event(1, "abc", 1);
+  CHECK(abc.compare(0, p.size(), p) != 0);
+  auto msg = keys::message(1, "ab", 1);
+  CHECK(msg.compare(0, p.size(), p) != 0);
+  auto info = keys::parse(k2);
+  REQUIRE(info);
+  CHECK(info->kind == entity_kind::conv);
+  CHECK(info->entity == "ab");
+  CHECK(info->tag == keys::tag::member_event);
+  CHECK(info->rest.size() == 8);
+  CHECK_THROWS_AS(keys::member_event(1, std::string(256, 'c'), 1),
+                  std::length_error);
 }
