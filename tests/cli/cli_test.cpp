@@ -95,3 +95,40 @@ TEST_CASE("cli: piped input, history, backlog after login and errors",
   CHECK(dave.wait_for("#2 ["));
   dave.close_stdin();
 }
+
+TEST_CASE("cli: a group is created, talked in, and shown with its members",
+          "[cli][groups]") {
+  parleyd_fixture server;
+  for (auto u : {"alice", "bob", "carol"})
+    register_with_cli(server.port(), u);
+
+  cli_process alice(server.port());
+  alice.type("/login alice password-1");
+  REQUIRE(alice.wait_for("(synced)"));
+  cli_process bob(server.port());
+  bob.type("/login bob password-1");
+  REQUIRE(bob.wait_for("(synced)"));
+
+  alice.type("/group trip bob");
+  REQUIRE(alice.wait_for("created group trip [g."));
+  CHECK(bob.wait_for("* group trip: alice created the group with alice, bob"));
+  alice.type("hello trip");
+  REQUIRE(alice.wait_for("(sent #2)"));
+  CHECK(bob.wait_for("alice in group trip: hello trip"));
+
+  alice.type("/add trip carol");
+  REQUIRE(alice.wait_for("(done)"));
+  CHECK(bob.wait_for("* group trip: alice added carol"));
+  bob.type("/add trip alice");
+  CHECK(bob.wait_for("forbidden"));
+  bob.type("/info trip");
+  CHECK(bob.wait_for("owner alice; admins: alice; members: alice bob carol"));
+  bob.type("/leave trip");
+  CHECK(bob.wait_for("(left group trip)"));
+  CHECK(alice.wait_for("* group trip: bob left"));
+
+  bob.type("/quit");
+  CHECK(bob.wait_exit(5s) == 0);
+  alice.type("/quit");
+  CHECK(alice.wait_exit(5s) == 0);
+}

@@ -13,10 +13,6 @@ using clock = std::chrono::steady_clock;
 
 constexpr uint64_t default_history = 20;
 
-bool is_err(const nlohmann::json& reply) {
-  return string_field(reply, "t") != "ok";
-}
-
 bool all_digits(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return c >= '0' && c <= '9';
@@ -103,6 +99,16 @@ bool chat_session::execute(const std::string& line) {
     cmd_convs();
   else if (name == "read")
     cmd_read();
+  else if (name == "group")
+    cmd_group(cmd);
+  else if (name == "add")
+    cmd_members(cmd, "group_add");
+  else if (name == "remove")
+    cmd_members(cmd, "group_remove");
+  else if (name == "leave")
+    cmd_leave(cmd);
+  else if (name == "info")
+    cmd_info(cmd);
   else if (name == "help")
     cmd_help();
   else
@@ -114,12 +120,18 @@ void chat_session::cmd_help() {
   say("commands:\n"
       "  /register USER PASS        create an account\n"
       "  /login USER PASS [DEVICE]  log in (device defaults to \"cli\")\n"
-      "  /to USER                   choose the chat partner (or a conv id)\n"
+      "  /to USER|GROUP             choose the chat partner (a user, a group\n"
+      "                             name or a conv id)\n"
       "  TEXT                       send TEXT to the partner (//x sends /x)\n"
       "  /send USER TEXT            send TEXT to USER\n"
       "  /history [USER|CONV] [N]   the last N messages (default 20)\n"
       "  /convs                     conversations with unread counts\n"
       "  /read                      mark the partner's conversation read\n"
+      "  /group NAME [USER...]      create a group and talk in it\n"
+      "  /add GROUP USER...         add members (admins only)\n"
+      "  /remove GROUP USER...      remove members (admins only)\n"
+      "  /leave GROUP               leave a group\n"
+      "  /info GROUP                owner, admins and members\n"
       "  /help, /quit");
 }
 
@@ -161,13 +173,14 @@ void chat_session::cmd_login(const command_line& cmd) {
 
 void chat_session::cmd_to(const command_line& cmd) {
   if (cmd.args.size() != 1) {
-    say("usage: /to USER");
+    say("usage: /to USER|GROUP");
     return;
   }
-  target_ = cmd.args[0];
-  auto i = convs_.find(target_);
-  if (i != convs_.end() && i->second.group)
-    say("talking in group " + conv_label(target_));
+  // A group (by conv id or name) wins over a user of the same name.
+  auto group = resolve_group(cmd.args[0]);
+  target_ = group.empty() ? cmd.args[0] : group;
+  if (!group.empty())
+    say("talking in " + conv_label(target_));
   else
     say("talking to " + target_);
 }

@@ -71,6 +71,11 @@ private:
   void cmd_convs();
   void cmd_read();
   void cmd_help();
+  void cmd_group(const command_line& cmd);
+  /// /add and /remove: `type` is group_add or group_remove.
+  void cmd_members(const command_line& cmd, const char* type);
+  void cmd_leave(const command_line& cmd);
+  void cmd_info(const command_line& cmd);
   void send_text(const std::string& target, const std::string& text);
 
   /// Sends `req` with a fresh id and waits for its reply; prints frames
@@ -83,6 +88,10 @@ private:
   /// The conv of `target`: a known conv id, else the direct conv with the
   /// user `target` (asking the server when not yet known). Empty if none.
   std::string resolve_conv(const std::string& target);
+
+  /// The conv of the group `target`: its conv id or its name (the first
+  /// group of that name). Empty if none.
+  std::string resolve_group(const std::string& target);
 
   void show_frame(const json& frame);
   void show_message(const json& msg);

@@ -35,14 +35,8 @@ void chat_session::show_frame(const json& frame) {
     say("  (" + string_field(frame, "user", "?")
         + (frame.value("online", false) ? " is online)" : " is offline)"));
   } else if (type == "group") {
-    auto conv = string_field(frame, "conv");
-    convs_[conv].group = true;
-    std::string users;
-    for (const auto& u : frame.value("users", json::array()))
-      if (u.is_string())
-        users += " " + u.get<std::string>();
-    say("  (" + conv_label(conv) + ": " + string_field(frame, "by", "?") + " "
-        + string_field(frame, "event", "?") + users + ")");
+    // The same change comes as a `member` message, shown in its order.
+    convs_[string_field(frame, "conv")].group = true;
   } else if (type == "synced") {
     say("  (synced)");
   } else if (type == "bye") {
@@ -79,7 +73,11 @@ void chat_session::show_message(const json& msg) {
   auto when = "[" + format_time(msg.value("ts", int64_t{0})) + "] ";
   auto body = format_body(msg.value("body", json{}));
   if (string_field(msg, "kind", "text") == "member") {
-    say(when + "* " + conv_label(conv) + ": " + body);
+    auto change = json::parse(msg.value("body", std::string{}), nullptr, false);
+    info.group = true;
+    if (change.is_object() && change.value("event", "") == "create")
+      info.name = change.value("name", info.name);
+    say(when + "* " + conv_label(conv) + ": " + describe_member_change(change));
   } else if (info.group) {
     say(when + from + " in " + conv_label(conv) + ": " + body);
   } else {

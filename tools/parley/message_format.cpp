@@ -51,4 +51,36 @@ std::string format_error(const json& err) {
          + string_field(err, "msg");
 }
 
+std::string describe_member_change(const json& body) {
+  if (!body.is_object())
+    return body.dump();
+  std::string users;
+  for (const auto& u : body.value("users", json::array()))
+    if (u.is_string())
+      users += (users.empty() ? "" : ", ") + u.get<std::string>();
+  auto by = string_field(body, "by", "?");
+  auto event = string_field(body, "event");
+  std::string text;
+  if (event == "create")
+    text = by + " created the group with " + users;
+  else if (event == "add")
+    text = by + " added " + users;
+  else if (event == "remove")
+    text = by + " removed " + users;
+  else if (event == "leave")
+    text = by + " left";
+  else
+    return body.dump();
+  auto owner = body.find("owner");
+  if (event != "create" && owner != body.end())
+    text += owner->is_string() ? "; " + owner->get<std::string>()
+                                   + " is the owner now"
+                               : "; nobody is left";
+  return text;
+}
+
+bool is_err(const json& reply) {
+  return string_field(reply, "t") != "ok";
+}
+
 } // namespace parley::cli

@@ -26,4 +26,11 @@ uint64_t uint_field(const json& frame, const char* key, uint64_t fallback = 0);
 /// "error: CODE: msg" for an `err` frame.
 std::string format_error(const json& err);
 
+/// A `member` message's body (docs/protocol.md, Groups) as a sentence:
+/// "ann added cat, dan". Anything unexpected is shown as it is.
+std::string describe_member_change(const json& body);
+
+/// True unless `reply` is an `ok`.
+bool is_err(const json& reply);
+
 } // namespace parley::cli
