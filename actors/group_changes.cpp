@@ -18,6 +18,9 @@ using persistence::kv_batch;
 
 namespace {
 
+/// Changes waiting behind the running one before `overloaded`.
+constexpr size_t max_queued_changes = 256;
+
 void run_next_change(conversation_actor* self);
 
 /// The change could not be made: nothing was written.
@@ -224,6 +227,10 @@ void handle_group_change(conversation_actor* self, group_change c,
                          caf::response_promise rp) {
   auto& st = self->state;
   if (st.changing) {
+    if (st.changes.size() >= max_queued_changes) {
+      rp.deliver(make_error(errc::overloaded, "too many group changes queued"));
+      return;
+    }
     st.changes.push_back(queued_change{std::move(c), std::move(rp)});
     return;
   }
