@@ -78,6 +78,8 @@ struct server_options {
   double rate_burst = 20000;
   uint32_t max_body = 16384;
   uint32_t max_frame = 65536;
+  uint32_t max_group = 100;
+  uint32_t receipt_coalesce_ms = 200;
   std::string node = "n1";
 
   std::string config_text(const std::string& data_dir) const {
@@ -91,6 +93,8 @@ struct server_options {
         << "rate = " << std::to_string(rate) << "\n"
         << "rate_burst = " << std::to_string(rate_burst) << "\n"
         << "pwhash = \"minimal\"\n"
+        << "max_group = " << max_group << "\n"
+        << "receipt_coalesce_ms = " << receipt_coalesce_ms << "\n"
         << "passivate_s = 60\n"
         << "workers = 2\n"
         << "gateway_threads = 1\n\n"
