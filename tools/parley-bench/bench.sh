@@ -5,6 +5,8 @@
 #
 #   tools/parley-bench/bench.sh BUILD_DIR [parley-bench options...]
 #   tools/parley-bench/bench.sh build-rel --users 1000 --rate 0 --duration 10
+#   tools/parley-bench/bench.sh build-rel --scenario group --groups 10 \
+#     --members 100 --rate 1000 --duration 10
 #
 # --port and --server-pid are filled in here.
 set -euo pipefail

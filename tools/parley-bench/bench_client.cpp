@@ -8,6 +8,7 @@
 #include <boost/asio/write.hpp>
 
 #include "bench_worker.hpp"
+#include "group_tracker.hpp"
 
 namespace parley::bench {
 
@@ -35,8 +36,31 @@ uint32_t read_be32(const char* p) {
 bench_client::bench_client(bench_worker& worker, std::string user,
                            std::string partner)
     : worker_(worker), socket_(worker.context()), user_(std::move(user)),
-      partner_(std::move(partner)) {
+      target_(std::move(partner)), ack_timer_(worker.context()) {
   // nop
+}
+
+void bench_client::join_group(group_tracker& group, bool sender) {
+  group_ = &group;
+  sender_ = sender;
+  target_.clear();
+  target_kind_ = send_target::conv;
+}
+
+void bench_client::set_conv(std::string conv) {
+  target_ = std::move(conv);
+  target_kind_ = send_target::conv;
+}
+
+void bench_client::create_group(std::string_view name,
+                                const std::vector<std::string>& members) {
+  if (state_ != state::online) {
+    worker_.on_group_created(*this, {});
+    return;
+  }
+  append_group_create(out_, make_id(request_kind::group_create, 0, ++serial_),
+                      name, members);
+  flush();
 }
 
 void bench_client::connect(const tcp::endpoint& server,
@@ -97,7 +121,7 @@ void bench_client::login() {
 }
 
 void bench_client::send_message() {
-  if (state_ != state::online)
+  if (state_ != state::online || target_.empty())
     return;
   auto now = worker_.now_ns();
   std::string body;
@@ -107,7 +131,7 @@ void bench_client::send_message() {
                 worker_.settings().run_tag.c_str(),
                 static_cast<unsigned long long>(++cmid_counter_));
   append_send(out_, make_id(request_kind::send, now / 1000, ++serial_),
-              partner_, body, cmid);
+              target_kind_, target_, body, cmid);
   ++outstanding_;
   worker_.counters.sends.fetch_add(1, std::memory_order_relaxed);
   flush();
@@ -124,6 +148,7 @@ void bench_client::close() {
   if (state_ == state::closed)
     return;
   state_ = state::closed;
+  ack_timer_.cancel();
   boost::system::error_code ec;
   socket_.close(ec);
 }
@@ -176,13 +201,35 @@ void bench_client::read_more() {
       on_bytes();
       if (state_ == state::closed)
         return;
-      if (worker_.settings().ack && ack_seq_ > acked_seq_) {
-        append_ack(out_, conv_, ack_seq_); // one cumulative ack per read
-        acked_seq_ = ack_seq_;
-      }
+      maybe_ack();
       flush();
       read_more();
     });
+}
+
+void bench_client::maybe_ack() {
+  auto& settings = worker_.settings();
+  if (!settings.ack || ack_seq_ <= acked_seq_ || ack_timer_armed_)
+    return;
+  if (settings.ack_delay.count() == 0) {
+    send_ack(); // one cumulative ack per read
+    return;
+  }
+  ack_timer_armed_ = true;
+  ack_timer_.expires_after(settings.ack_delay);
+  ack_timer_.async_wait([this](const boost::system::error_code& ec) {
+    ack_timer_armed_ = false;
+    if (ec || state_ == state::closed)
+      return;
+    send_ack();
+    flush();
+  });
+}
+
+void bench_client::send_ack() {
+  append_ack(out_, conv_, ack_seq_);
+  acked_seq_ = ack_seq_;
+  worker_.counters.acks.fetch_add(1, std::memory_order_relaxed);
 }
 
 void bench_client::on_bytes() {
@@ -219,23 +266,7 @@ void bench_client::on_frame(const incoming& in) {
   }
   auto& c = worker_.counters;
   if (in.t == "msg") {
-    c.delivered.fetch_add(1, std::memory_order_relaxed);
-    if (in.seq > ack_seq_) {
-      ack_seq_ = in.seq;
-      if (conv_.empty()) // one conversation: the partner's
-        conv_.assign(in.conv);
-    }
-    if (worker_.recording()) {
-      c.delivered_window.fetch_add(1, std::memory_order_relaxed);
-      auto sent = body_sent_ns(in.body);
-      auto now = worker_.now_ns();
-      if (sent != 0 && now >= sent) {
-        auto us = (now - sent) / 1000;
-        worker_.samples.delivery_us.push_back(static_cast<uint32_t>(us));
-        if (us > c.max_delivery_us.load(std::memory_order_relaxed))
-          c.max_delivery_us.store(us, std::memory_order_relaxed);
-      }
-    }
+    on_msg(in);
   } else if (in.t == "receipt") {
     c.receipts.fetch_add(1, std::memory_order_relaxed);
   } else if (in.t == "synced") {
@@ -245,6 +276,29 @@ void bench_client::on_frame(const incoming& in) {
   } else if (in.t == "err") {
     worker_.count_error(in.code);
   }
+}
+
+void bench_client::on_msg(const incoming& in) {
+  bool in_order = in.seq > ack_seq_;
+  if (in_order) {
+    ack_seq_ = in.seq;
+    if (conv_.empty()) // one conversation: the pair's or the group's
+      conv_.assign(in.conv);
+  }
+  if (in.kind == "member")
+    return; // a group's creation: setup, not traffic (acked all the same)
+  auto sent = body_sent_ns(in.body);
+  auto now = worker_.now_ns();
+  if (group_ != nullptr) {
+    if (in.from == user_) { // one device per user: this is the sender
+      group_->on_own_echo();
+      return;
+    }
+    if (!in_order)
+      group_->on_out_of_order();
+    worker_.on_group_delivery(*group_, in.seq, sent, now);
+  }
+  worker_.on_delivery(sent, now);
 }
 
 void bench_client::on_reply(const incoming& in) {
@@ -275,10 +329,15 @@ void bench_client::on_reply(const incoming& in) {
   case request_kind::send: {
     if (outstanding_ > 0)
       --outstanding_;
-    if (ok)
+    if (ok) {
       c.send_ok.fetch_add(1, std::memory_order_relaxed);
-    else
+      c.expected.fetch_add(group_ ? group_->fanout() : 1,
+                           std::memory_order_relaxed);
+      if (group_ != nullptr)
+        group_->on_post_ok(in.seq);
+    } else {
       c.send_err.fetch_add(1, std::memory_order_relaxed);
+    }
     if (worker_.recording() && ok) {
       auto now_us = worker_.now_ns() / 1000;
       auto sent_us = sent_us_of(in.id);
@@ -290,6 +349,9 @@ void bench_client::on_reply(const incoming& in) {
       send_message();
     break;
   }
+  case request_kind::group_create:
+    worker_.on_group_created(*this, ok ? std::string{in.conv} : std::string{});
+    break;
   case request_kind::ping:
     break;
   }

@@ -6,22 +6,28 @@
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "wire.hpp"
 
 namespace parley::bench {
 
 class bench_worker;
+class group_tracker;
 
 /// One simulated user: one TCP connection to the gateway, driven by its
 /// worker's io_context (all methods and handlers run on that one thread).
 ///
-/// Life: connect() -> hello -> (register_batch() | login()) -> sends to the
-/// partner and receives the partner's messages -> close(). Counters and
-/// samples go to the worker. The object must outlive every handler: the
-/// worker stops its io_context before it destroys clients.
+/// Life: connect() -> hello -> (register_batch() | login()) -> sends to its
+/// target (the partner, or its group once created) and receives the
+/// others' messages, acking them unless the settings say not to ->
+/// close(). Counters and samples go to the worker. The object must outlive
+/// every handler: the worker stops its io_context before it destroys
+/// clients. Each client is in one conversation (its pair's or its group's).
 class bench_client {
 public:
+  /// `partner`: the user to send to; empty for a group member (see
+  /// join_group).
   bench_client(bench_worker& worker, std::string user, std::string partner);
 
   bench_client(const bench_client&) = delete;
@@ -39,7 +45,17 @@ public:
   /// on_login_done.
   void login();
 
-  /// Sends one message to the partner (timestamped body).
+  /// Makes this client a member of `group` (tracked there); it sends into
+  /// the group once set_conv() names it, and only if `sender`.
+  void join_group(group_tracker& group, bool sender);
+  /// Sends from now on into `conv`.
+  void set_conv(std::string conv);
+  /// Creates the group (this client's user becomes its owner); the worker
+  /// hears of it through on_group_created.
+  void create_group(std::string_view name,
+                    const std::vector<std::string>& members);
+
+  /// Sends one message to the target (timestamped body).
   void send_message();
 
   /// Sends a ping (keeps an idle connection alive).
@@ -52,6 +68,16 @@ public:
   }
   uint32_t outstanding() const noexcept {
     return outstanding_;
+  }
+  /// Whether the traffic phase makes this client send.
+  bool sender() const noexcept {
+    return sender_;
+  }
+  group_tracker* group() const noexcept {
+    return group_;
+  }
+  const std::string& user() const noexcept {
+    return user_;
   }
 
 private:
@@ -69,21 +95,31 @@ private:
   void on_bytes();
   void on_frame(const incoming& in);
   void on_reply(const incoming& in);
+  void on_msg(const incoming& in);
   void next_register();
   void flush();
+  /// Acks the highest seq received, now or (ack_delay) when the timer
+  /// fires.
+  void maybe_ack();
+  void send_ack();
   void fail(const char* why);
 
   bench_worker& worker_;
   boost::asio::ip::tcp::socket socket_;
   std::string user_;
-  std::string partner_;
+  std::string target_; ///< The partner, or the group's conv.
+  send_target target_kind_ = send_target::user;
+  bool sender_ = true;
+  group_tracker* group_ = nullptr;
   state state_ = state::idle;
   uint32_t serial_ = 0;
   uint32_t outstanding_ = 0; ///< Sends without reply.
   uint64_t cmid_counter_ = 0;
   uint64_t ack_seq_ = 0;   ///< Highest seq received...
   uint64_t acked_seq_ = 0; ///< ...and the highest acked.
-  std::string conv_;       ///< The conv of the partner's messages.
+  std::string conv_;       ///< The conv of the messages received.
+  boost::asio::steady_timer ack_timer_;
+  bool ack_timer_armed_ = false;
   std::vector<char> in_;
   size_t in_size_ = 0;
   std::string out_;     ///< Frames waiting for the current write.

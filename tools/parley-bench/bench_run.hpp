@@ -7,12 +7,22 @@
 
 namespace parley::bench {
 
+/// What the traffic phase simulates.
+enum class scenario_kind : uint8_t {
+  pairs,  ///< User 2k and 2k+1 talk to each other (1:1).
+  groups, ///< `groups` groups of `members` users post into their group.
+};
+
 /// Everything the command line sets (see main.cpp for the meanings).
 struct bench_options {
   std::string host = "127.0.0.1";
   uint16_t port = 7500;
-  uint32_t users = 1000;
-  double rate = 0; ///< Total sends/s; 0: flat out.
+  scenario_kind scenario = scenario_kind::pairs;
+  uint32_t users = 1000; ///< Pairs (and idle); groups: groups * members.
+  uint32_t groups = 10;
+  uint32_t members = 100;
+  uint32_t senders = 0; ///< Members of each group that post; 0: all.
+  double rate = 0;      ///< Total sends/s; 0: flat out.
   double duration_s = 10;
   double warmup_s = 1;
   uint32_t threads = 1;
@@ -28,13 +38,17 @@ struct bench_options {
   uint32_t connect_concurrency = 256;
   uint32_t login_concurrency = 256;
   bool ack = true;
+  uint32_t ack_delay_ms = 0; ///< 0: an ack per read; else at most one per.
   double phase_timeout_s = 120;
   double settle_s = 2;
+  double drain_s = 10; ///< Bound on the wait for replies after the window.
 };
 
-/// Runs the whole benchmark (register, connect, login, then either hold
-/// idle or send for the duration) and prints the summary on stdout.
-/// Returns the process exit status: 0 when every phase completed.
+/// Runs the whole benchmark (register, connect, login, for groups create
+/// them, then either hold idle or send for the duration) and prints the
+/// summary on stdout. Returns the process exit status: 0 when every phase
+/// completed; 3 when the group scenario found a delivery missing,
+/// duplicated or out of order.
 int run_bench(const bench_options& opts);
 
 } // namespace parley::bench

@@ -16,6 +16,17 @@ double rank(const std::vector<uint32_t>& sorted, double q) {
 
 } // namespace
 
+void merge(worker_samples& into, const worker_samples& other) {
+  auto append = [](std::vector<uint32_t>& to, const std::vector<uint32_t>& v) {
+    to.insert(to.end(), v.begin(), v.end());
+  };
+  append(into.delivery_us, other.delivery_us);
+  append(into.reply_us, other.reply_us);
+  append(into.last_member_us, other.last_member_us);
+  for (auto& [code, n] : other.errors)
+    into.errors[code] += n;
+}
+
 latency_summary summarize(std::vector<uint32_t>& samples) {
   latency_summary s;
   s.count = samples.size();

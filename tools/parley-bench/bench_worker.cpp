@@ -48,6 +48,23 @@ bench_client& bench_worker::add_client(std::string user, std::string partner) {
   return *clients_.back();
 }
 
+group_tracker& bench_worker::add_group(uint32_t index, uint32_t members) {
+  groups_.push_back(std::make_unique<group_tracker>(index, members));
+  return *groups_.back();
+}
+
+group_check bench_worker::check_groups() const {
+  group_check r;
+  for (auto& g : groups_)
+    r += g->check();
+  return r;
+}
+
+size_t bench_worker::sender_count() const {
+  return static_cast<size_t>(std::count_if(
+    clients_.begin(), clients_.end(), [](auto& c) { return c->sender(); }));
+}
+
 void bench_worker::connect_all(const asio::ip::tcp::endpoint& server,
                                const std::vector<asio::ip::address>& sources,
                                uint32_t limit) {
@@ -106,6 +123,39 @@ void bench_worker::on_login_done(bench_client&, bool ok) {
   start_logins();
 }
 
+void bench_worker::on_group_created(bench_client& c, std::string conv) {
+  auto g = c.group();
+  if (conv.empty() || g == nullptr) {
+    counters.group_create_failed.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  for (auto& member : clients_)
+    if (member->group() == g)
+      member->set_conv(conv);
+  g->set_conv(std::move(conv));
+  counters.groups_created.fetch_add(1, std::memory_order_relaxed);
+}
+
+void bench_worker::on_delivery(uint64_t sent_ns, uint64_t now_ns) {
+  counters.delivered.fetch_add(1, std::memory_order_relaxed);
+  if (!recording_)
+    return;
+  counters.delivered_window.fetch_add(1, std::memory_order_relaxed);
+  if (sent_ns == 0 || now_ns < sent_ns)
+    return;
+  auto us = (now_ns - sent_ns) / 1000;
+  samples.delivery_us.push_back(static_cast<uint32_t>(us));
+  if (us > counters.max_delivery_us.load(std::memory_order_relaxed))
+    counters.max_delivery_us.store(us, std::memory_order_relaxed);
+}
+
+void bench_worker::on_group_delivery(group_tracker& g, uint64_t seq,
+                                     uint64_t sent_ns, uint64_t now_ns) {
+  auto last = g.on_delivery(seq, sent_ns, now_ns);
+  if (last && recording_)
+    samples.last_member_us.push_back(static_cast<uint32_t>(*last / 1000));
+}
+
 void bench_worker::count_error(std::string_view code) {
   ++samples.errors[std::string{code.empty() ? "(no code)" : code}];
 }
@@ -113,8 +163,12 @@ void bench_worker::count_error(std::string_view code) {
 void bench_worker::start_traffic(double rate) {
   traffic_ = true;
   rate_ = rate;
+  senders_.clear();
+  for (auto& c : clients_)
+    if (c->sender())
+      senders_.push_back(c.get());
   if (rate_ == 0) {
-    for (auto& c : clients_)
+    for (auto c : senders_)
       for (uint32_t i = 0; i < settings_.window; ++i)
         c->send_message();
     return;
@@ -125,15 +179,15 @@ void bench_worker::start_traffic(double rate) {
 }
 
 void bench_worker::pace() {
-  if (!traffic_ || clients_.empty())
+  if (!traffic_ || senders_.empty())
     return;
   auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now()
                                                - pace_start_)
                    .count();
   auto due = static_cast<uint64_t>(std::floor(rate_ * elapsed));
   for (; paced_issued_ < due; ++paced_issued_) {
-    auto& c = *clients_[pace_next_];
-    pace_next_ = (pace_next_ + 1) % clients_.size();
+    auto& c = *senders_[pace_next_];
+    pace_next_ = (pace_next_ + 1) % senders_.size();
     if (c.online() && c.outstanding() < settings_.max_outstanding)
       c.send_message();
     else

@@ -16,6 +16,7 @@
 
 #include "bench_client.hpp"
 #include "bench_stats.hpp"
+#include "group_tracker.hpp"
 
 namespace parley::bench {
 
@@ -27,6 +28,9 @@ struct bench_settings {
   uint32_t window = 2;           ///< Flat out: sends in flight per client.
   uint32_t max_outstanding = 64; ///< Paced: skip a client with this many.
   bool ack = true;               ///< Ack received messages (receipts flow).
+  /// 0: one cumulative ack per read that brought messages; else at most
+  /// one per this interval per client (what a client that batches does).
+  std::chrono::milliseconds ack_delay{0};
   std::chrono::steady_clock::time_point epoch; ///< Zero of all timestamps.
 };
 
@@ -61,6 +65,12 @@ public:
   // -- on the worker thread ---------------------------------------------------
 
   bench_client& add_client(std::string user, std::string partner);
+  /// A group whose members all are (or will be) clients of this worker.
+  group_tracker& add_group(uint32_t index, uint32_t members);
+  /// The verdict over this worker's groups (call after the drain).
+  group_check check_groups() const;
+  /// Clients that send in the traffic phase.
+  size_t sender_count() const;
   std::vector<std::unique_ptr<bench_client>>& clients() {
     return clients_;
   }
@@ -72,8 +82,8 @@ public:
   /// Logs every connected client in, at most `limit` logins in flight.
   void login_all(uint32_t limit);
 
-  /// Paced traffic: `rate` sends/s over this worker's clients (round
-  /// robin), or flat out (`rate` 0: `window` sends in flight per client).
+  /// Paced traffic: `rate` sends/s over this worker's senders (round
+  /// robin), or flat out (`rate` 0: `window` sends in flight per sender).
   void start_traffic(double rate);
   void stop_traffic();
   bool flat_out() const noexcept {
@@ -97,6 +107,15 @@ public:
   // Called by clients.
   void on_connect_done(bench_client& c, bool ok);
   void on_login_done(bench_client& c, bool ok);
+  /// `c` created its group as `conv` (empty: it failed); the group's
+  /// members send into it from now on.
+  void on_group_created(bench_client& c, std::string conv);
+  /// A message (not a membership change) sent at `sent_ns` (0: unknown)
+  /// arrived at `now_ns`.
+  void on_delivery(uint64_t sent_ns, uint64_t now_ns);
+  /// The same, for a group member: feeds the latency to the last member.
+  void on_group_delivery(group_tracker& g, uint64_t seq, uint64_t sent_ns,
+                         uint64_t now_ns);
   void count_error(std::string_view code);
   uint64_t now_ns() const;
 
@@ -115,6 +134,8 @@ private:
     guard_;
   std::thread thread_;
   std::vector<std::unique_ptr<bench_client>> clients_;
+  std::vector<std::unique_ptr<group_tracker>> groups_;
+  std::vector<bench_client*> senders_; ///< Set by start_traffic.
 
   boost::asio::ip::tcp::endpoint server_;
   std::vector<boost::asio::ip::address> sources_;

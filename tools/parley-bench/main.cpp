@@ -2,14 +2,25 @@
 //
 //   parley-bench [--host H] [--port P] [--users N] [--rate R] [--duration S]
 //                [--threads T] [--server-pid PID] [--idle] ...
+//   parley-bench --scenario group [--groups G] [--members M] [--senders K]
+//                [--rate R] [--duration S] ...
 //
 // Registers N users (in pairs: user 2k talks to 2k+1), connects and logs
 // them all in (reporting logins/s), then either sends 100-byte messages to
 // the partner for --duration seconds, paced at --rate msgs/s in total or
 // flat out (--rate 0), and reports delivered msgs/s and send->receive
 // latency percentiles; or, with --idle, holds the users connected and
-// reports the server's RSS per idle user (--server-pid). Asio, one
-// io_context per --threads thread; frames encoded with msgpack-cxx.
+// reports the server's RSS per idle user (--server-pid).
+//
+// --scenario group: G * M users, one connection each; each group's first
+// member creates it with all M, then K members of each group post into it
+// (paced at R posts/s in total, or flat out); reports deliveries/s, the
+// latency from a post to the last of the other M - 1 members, and checks
+// at the end that every member got every other member's post exactly once
+// and in seq order (exit status 3 if not).
+//
+// Asio, one io_context per --threads thread; frames encoded with
+// msgpack-cxx.
 
 #include <iostream>
 
@@ -24,10 +35,34 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   app.add_option("--port", o.port, "server gateway port")
     ->capture_default_str();
-  app.add_option("--users", o.users, "simulated users (even: pairs)")
+  std::string scenario = "pairs";
+  app
+    .add_option("--scenario", scenario,
+                "pairs: user 2k talks to 2k+1 (1:1); group: --groups groups "
+                "of --members members post into their group")
+    ->check(CLI::IsMember({"pairs", "group"}))
+    ->capture_default_str();
+  app.add_option("--users", o.users, "pairs: simulated users (even)")
     ->check(CLI::Range(2u, 19800u))
     ->capture_default_str();
-  app.add_option("--rate", o.rate, "total msgs/s; 0 = flat out")
+  app.add_option("--groups", o.groups, "group: groups")
+    ->check(CLI::Range(1u, 9900u))
+    ->capture_default_str();
+  app
+    .add_option("--members", o.members,
+                "group: members per group, one connection each (at most "
+                "the server's max_group)")
+    ->check(CLI::Range(2u, 10000u))
+    ->capture_default_str();
+  app
+    .add_option("--senders", o.senders,
+                "group: members of each group that post; 0 = all")
+    ->check(CLI::Range(0u, 10000u))
+    ->capture_default_str();
+  app
+    .add_option("--rate", o.rate,
+                "total msgs/s (group: posts/s, each delivered to M - 1 "
+                "members); 0 = flat out")
     ->check(CLI::NonNegativeNumber)
     ->capture_default_str();
   app.add_option("--duration", o.duration_s, "measured seconds of traffic")
@@ -51,7 +86,9 @@ int main(int argc, char** argv) {
                 "bind connections to 127.0.0.1..127.0.0.N")
     ->check(CLI::Range(1u, 254u))
     ->capture_default_str();
-  app.add_option("--window", o.window, "flat out: sends in flight per user")
+  app
+    .add_option("--window", o.window,
+                "flat out: sends in flight per user (group: per sender)")
     ->check(CLI::Range(1u, 1024u))
     ->capture_default_str();
   app.add_option("--body-size", o.body_size, "message body bytes")
@@ -75,7 +112,16 @@ int main(int argc, char** argv) {
     ->check(CLI::Range(1u, 20000u))
     ->capture_default_str();
   bool no_ack = false;
-  app.add_flag("--no-ack", no_ack, "do not ack received messages");
+  app.add_flag("--no-ack", no_ack,
+               "do not ack received messages (by default every client "
+               "sends one cumulative ack per read, as a real client would, "
+               "so receipts flow)");
+  app
+    .add_option("--ack-delay", o.ack_delay_ms,
+                "ms: each client acks at most once per this interval (the "
+                "highest seq received); 0 = one ack per read")
+    ->check(CLI::Range(0u, 60000u))
+    ->capture_default_str();
   app
     .add_option("--settle", o.settle_s,
                 "seconds to let the server settle before reading its RSS")
@@ -86,10 +132,22 @@ int main(int argc, char** argv) {
                 "bound on each of register/connect/login")
     ->check(CLI::Range(1.0, 600.0))
     ->capture_default_str();
+  app
+    .add_option("--drain", o.drain_s,
+                "bound on the wait for outstanding replies and deliveries "
+                "after the window")
+    ->check(CLI::Range(0.1, 600.0))
+    ->capture_default_str();
   try {
     app.parse(argc, argv);
-    if (o.users % 2 != 0)
+    if (scenario == "group") {
+      o.scenario = parley::bench::scenario_kind::groups;
+      if (uint64_t{o.groups} * o.members > 19800)
+        throw CLI::ValidationError("--groups * --members",
+                                   "at most 19800 connections");
+    } else if (o.users % 2 != 0) {
       throw CLI::ValidationError("--users", "must be even (users are pairs)");
+    }
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }

@@ -52,6 +52,23 @@ double self_cpu_seconds() {
   return secs(u.ru_utime) + secs(u.ru_stime);
 }
 
+std::optional<machine_cpu> machine_cpu_seconds() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0,
+                     irq = 0, softirq = 0, steal = 0;
+  if (!(in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq
+        >> steal)
+      || cpu != "cpu")
+    return std::nullopt;
+  auto tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  machine_cpu m;
+  m.busy =
+    static_cast<double>(user + nice + system + irq + softirq + steal) / tick;
+  m.total = m.busy + static_cast<double>(idle + iowait) / tick;
+  return m;
+}
+
 uint64_t raise_fd_limit() {
   rlimit r{};
   ::getrlimit(RLIMIT_NOFILE, &r);

@@ -42,6 +42,11 @@ public:
     return str(key).str(value);
   }
 
+  frame& array(uint32_t size) {
+    packer_.pack_array(size);
+    return *this;
+  }
+
   frame& field(std::string_view key, uint64_t value) {
     str(key);
     packer_.pack_uint64(value);
@@ -96,14 +101,24 @@ void append_login(std::string& out, uint64_t id, std::string_view user,
     .field("device", device);
 }
 
-void append_send(std::string& out, uint64_t id, std::string_view to,
-                 std::string_view body, std::string_view cmid) {
+void append_send(std::string& out, uint64_t id, send_target target,
+                 std::string_view to, std::string_view body,
+                 std::string_view cmid) {
   frame(out, 5)
     .field("t", "send")
     .field("id", id)
-    .field("to", to)
+    .field(target == send_target::conv ? "conv" : "to", to)
     .field("body", body)
     .field("cmid", cmid);
+}
+
+void append_group_create(std::string& out, uint64_t id, std::string_view name,
+                         const std::vector<std::string>& members) {
+  frame f(out, 4);
+  f.field("t", "group_create").field("id", id).field("name", name);
+  f.str("members").array(static_cast<uint32_t>(members.size()));
+  for (auto& m : members)
+    f.str(m);
 }
 
 void append_ack(std::string& out, std::string_view conv, uint64_t seq) {
@@ -148,6 +163,10 @@ bool decode(const char* data, size_t size, msgpack::zone& zone, incoming& out) {
       out.conv = view(v);
     else if (key == "body")
       out.body = view(v);
+    else if (key == "from")
+      out.from = view(v);
+    else if (key == "kind")
+      out.kind = view(v);
   }
   return !out.t.empty();
 }

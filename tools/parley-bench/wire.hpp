@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <msgpack.hpp>
 
@@ -23,6 +24,7 @@ enum class request_kind : uint8_t {
   login = 3,
   send = 4,
   ping = 5,
+  group_create = 6,
 };
 
 /// An id for a request of `kind` sent at `sent_us` (microseconds since the
@@ -46,8 +48,14 @@ void append_register(std::string& out, uint64_t id, std::string_view user,
                      std::string_view password);
 void append_login(std::string& out, uint64_t id, std::string_view user,
                   std::string_view password, std::string_view device);
-void append_send(std::string& out, uint64_t id, std::string_view to,
-                 std::string_view body, std::string_view cmid);
+/// Where a send goes: `to` a user (the direct conversation) or into `conv`.
+enum class send_target : uint8_t { user, conv };
+
+void append_send(std::string& out, uint64_t id, send_target target,
+                 std::string_view to, std::string_view body,
+                 std::string_view cmid);
+void append_group_create(std::string& out, uint64_t id, std::string_view name,
+                         const std::vector<std::string>& members);
 void append_ack(std::string& out, std::string_view conv, uint64_t seq);
 void append_ping(std::string& out, uint64_t id);
 
@@ -58,6 +66,8 @@ struct incoming {
   std::string_view msg;
   std::string_view conv;
   std::string_view body;
+  std::string_view from;
+  std::string_view kind;
   uint64_t id = 0;
   uint64_t seq = 0;
   bool has_id = false;
