@@ -38,6 +38,10 @@ using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using replaced_atom = caf::atom_constant<caf::atom("replaced")>;
 using group_atom = caf::atom_constant<caf::atom("group")>;
 using ginfo_atom = caf::atom_constant<caf::atom("ginfo")>;
+using presence_atom = caf::atom_constant<caf::atom("presence")>;
+using watch_atom = caf::atom_constant<caf::atom("watch")>;
+using unwatch_atom = caf::atom_constant<caf::atom("unwatch")>;
+using shares_atom = caf::atom_constant<caf::atom("shares")>;
 
 // -- session -> conversation --------------------------------------------------
 
@@ -143,6 +147,18 @@ struct attach_info {
   std::vector<conv_cursor> cursors;
 };
 
+// -- presence -----------------------------------------------------------------
+
+/// A user's presence as its user actor knows it: `online` while a device is
+/// connected (or within the reconnect grace); `last_seen` the time the last
+/// device went away (ms since the epoch; 0 = never seen), or now when
+/// online.
+struct presence_info {
+  std::string user;
+  bool online = false;
+  int64_t last_seen = 0;
+};
+
 // -- auth workers -------------------------------------------------------------
 
 /// Reply to login/resume.
@@ -203,6 +219,11 @@ auto inspect(Inspector& f, conv_cursor& x) {
 template <class Inspector>
 auto inspect(Inspector& f, attach_info& x) {
   return f(x.cursors);
+}
+
+template <class Inspector>
+auto inspect(Inspector& f, presence_info& x) {
+  return f(x.user, x.online, x.last_seen);
 }
 
 template <class Inspector>

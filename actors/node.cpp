@@ -139,6 +139,8 @@ std::unique_ptr<node> node::start(const node_options& opts,
   ctx->settings.max_group = server.max_group;
   ctx->settings.receipt_coalesce
     = std::chrono::milliseconds(server.receipt_coalesce_ms);
+  ctx->settings.presence_grace
+    = std::chrono::milliseconds(server.presence_grace_ms);
   ctx->history = history;
   ctx->accounts = accounts;
   ctx->groups = groups;

@@ -28,6 +28,11 @@ struct domain_settings {
   uint32_t max_group = 100;
   /// Receipt moves in a group are pushed at most once per this window.
   std::chrono::milliseconds receipt_coalesce{200};
+  /// A user whose last device went away is announced offline after this,
+  /// unless a device comes back meanwhile.
+  std::chrono::milliseconds presence_grace{1000};
+  /// Users a connection may watch at once (protocol.md: at most 256).
+  uint32_t max_watch = 256;
   /// Requests a session may have in flight before it answers `overloaded`.
   uint32_t max_inflight_per_session = 256;
   /// Posts a conversation may have waiting for the store before `overloaded`.

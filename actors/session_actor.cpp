@@ -309,6 +309,9 @@ const route* find_route(const std::string& type) {
     {"group_remove", {handle_group_remove, false, true}},
     {"group_leave", {handle_group_leave, false, true}},
     {"group_info", {handle_group_info, false, true}},
+    {"presence", {handle_presence, false, true}},
+    {"watch", {handle_watch, false, true}},
+    {"unwatch", {handle_unwatch, false, true}},
   };
   auto i = routes.find(type);
   return i == routes.end() ? nullptr : &i->second;
@@ -365,7 +368,11 @@ caf::behavior session(session_actor* self, node_context_ptr ctx,
   self->attach_functor([c = st.conn](const caf::error&) { c->close(); });
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
-    if (dm.source != st.user_actor.address() || st.replaced)
+    if (dm.source != st.user_actor.address()) {
+      on_watched_down(self, dm.source);
+      return;
+    }
+    if (st.replaced)
       return;
     // The user actor went away (crash or restart): attach again to a fresh
     // one and repair every conversation from the store.
@@ -428,6 +435,7 @@ caf::behavior session(session_actor* self, node_context_ptr ctx,
       self->state.conn->close_with({}, "replaced",
                                    "this device logged in again");
     },
+    [=](rewatch_atom, const std::string& user) { rewatch(self, user); },
     [=](closed_atom) { self->quit(); },
   };
 }

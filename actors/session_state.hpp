@@ -28,6 +28,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const parley::transport::request>)
 namespace parley::actors {
 
 using fill_atom = caf::atom_constant<caf::atom("fill")>;
+using rewatch_atom = caf::atom_constant<caf::atom("rewatch")>;
 
 /// The state of one session actor (one connection). Shared by the session's
 /// translation units; see session_actor.hpp for the contract.
@@ -52,6 +53,10 @@ struct session_state {
   bool fill_running = false;
   /// `synced` is due once the login replay has drained the fill queue.
   bool synced_due = false;
+  /// Users this connection watches (at most max_watch): user -> its actor
+  /// once registered there (monitored), null while not (yet) registered or
+  /// when the user may not be seen.
+  std::unordered_map<std::string, caf::actor> watching;
   /// The device logged in on another connection: this one is closing.
   bool replaced = false;
   static inline const char* name = "session";
@@ -147,6 +152,18 @@ void handle_group_leave(session_actor* self, const transport::request& req,
                         opt_id id);
 void handle_group_info(session_actor* self, const transport::request& req,
                        opt_id id);
+
+/// The presence requests (session_presence.cpp).
+void handle_presence(session_actor* self, const transport::request& req,
+                     opt_id id);
+void handle_watch(session_actor* self, const transport::request& req,
+                  opt_id id);
+void handle_unwatch(session_actor* self, const transport::request& req,
+                    opt_id id);
+/// A monitored actor went down: true if it was a watched user's (which is
+/// then registered with again).
+bool on_watched_down(session_actor* self, const caf::actor_addr& who);
+void rewatch(session_actor* self, const std::string& user);
 
 /// Counts a request in flight (answered `overloaded` beyond the bound) until
 /// end_request.

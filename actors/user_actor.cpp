@@ -5,9 +5,8 @@
 
 #include <caf/all.hpp>
 
-#include "actors/messages.hpp"
+#include "actors/user_state.hpp"
 #include "runtime/errors.hpp"
-#include "runtime/idle_clock.hpp"
 
 namespace parley::actors {
 
@@ -15,26 +14,6 @@ using persistence::conv_type;
 using persistence::kv_batch;
 
 namespace {
-
-struct user_state {
-  std::string user;
-  node_context_ptr ctx;
-  caf::actor supervisor;
-  bool exists = false;
-  /// Online devices: device -> its session.
-  std::unordered_map<std::string, caf::actor> sessions;
-  /// The user's conversations, in the order they were joined.
-  std::vector<persistence::user_conv> convs;
-  /// Cursors of devices seen since activation: device -> conv -> acked.
-  std::unordered_map<std::string, std::unordered_map<std::string, uint64_t>>
-    cursors;
-  bool passivating = false;
-  uint32_t pending_writes = 0;
-  runtime::idle_clock idle;
-  static inline const char* name = "user";
-};
-
-using user_actor = caf::stateful_actor<user_state>;
 
 void maybe_quit(user_actor* self) {
   auto& st = self->state;
@@ -90,15 +69,18 @@ caf::behavior user(user_actor* self, std::string name, node_context_ptr ctx,
       [=](caf::ok_atom) {
         auto& st = self->state;
         st.convs = st.ctx->history->user_convs(st.user);
+        st.last_seen = st.ctx->history->last_seen(st.user).value_or(0);
       },
       [=](caf::error& err) { self->quit(err); });
   self->delayed_send(self, st.ctx->settings.passivate_after / 2,
                      runtime::idle_tick_atom::value);
   self->set_down_handler([=](caf::down_msg& dm) {
-    auto& sessions = self->state.sessions;
-    for (auto i = sessions.begin(); i != sessions.end(); ++i) {
+    auto& st = self->state;
+    st.watchers.erase(dm.source);
+    for (auto i = st.sessions.begin(); i != st.sessions.end(); ++i) {
       if (i->second.address() == dm.source) {
-        sessions.erase(i);
+        st.sessions.erase(i);
+        presence_device_left(self);
         break;
       }
     }
@@ -113,6 +95,7 @@ caf::behavior user(user_actor* self, std::string name, node_context_ptr ctx,
         self->send(slot, replaced_atom::value);
       slot = session;
       self->monitor(session);
+      presence_device_attached(self);
       attach_info info;
       auto& cursors = device_cursors(self, device);
       info.cursors.reserve(st.convs.size());
@@ -187,12 +170,29 @@ caf::behavior user(user_actor* self, std::string name, node_context_ptr ctx,
         out.push_back(c.conv);
       return out;
     },
+    [=](presence_atom) {
+      return current_presence(self->state);
+    },
+    [=](watch_atom, const caf::actor& session) {
+      return add_watcher(self, session);
+    },
+    [=](unwatch_atom, const caf::actor& session) {
+      remove_watcher(self, session.address());
+    },
+    [=](shares_atom, std::vector<std::string>& users) {
+      self->state.idle.touch();
+      auto rp = self->make_response_promise<std::vector<std::string>>();
+      shared_with(self, std::move(users), rp);
+      return rp;
+    },
+    [=](grace_atom, uint64_t epoch) { presence_grace_over(self, epoch); },
     [=](runtime::idle_tick_atom) {
       auto& st = self->state;
       self->delayed_send(self, st.ctx->settings.passivate_after / 2,
                          runtime::idle_tick_atom::value);
+      // Watchers and a running grace keep the actor: its presence lives here.
       if (!st.idle.tick() || !st.sessions.empty() || st.pending_writes > 0
-          || st.passivating)
+          || !st.watchers.empty() || st.grace_pending || st.passivating)
         return;
       runtime::request_passivation(self, st.supervisor, [=] {
         self->state.passivating = true;

@@ -23,6 +23,18 @@ namespace parley::actors {
 ///   (stored; never backward).
 /// - `(joined_atom, conv, type)` -> ok_atom once the index entry is durable.
 /// - `(convs_atom)` -> std::vector<std::string>: the user's conversations.
+/// - `(presence_atom)` -> presence_info.
+/// - `(watch_atom, session)` -> presence_info: `session` is told of every
+///   change of presence from now on (until unwatch or its end).
+/// - `(unwatch_atom, session)`.
+/// - `(shares_atom, users)` -> std::vector<std::string>: those of `users`
+///   who share a conversation with this user (presence visibility).
+///
+/// Presence: online from the first attached device; when the last session
+/// ends, last_seen is stored and offline is announced to watchers after
+/// `presence_grace` unless a device attaches again meanwhile (flapping
+/// costs nothing). An actor with watchers, sessions or a running grace is
+/// not passivated.
 runtime::entity_factory user_factory(node_context_ptr ctx);
 
 } // namespace parley::actors

@@ -133,6 +133,44 @@ std::string group_push(std::string_view conv, const member_event& e) {
   return b.finish();
 }
 
+namespace {
+
+void presence_fields(frame_builder& b, const presence_info& p) {
+  b.key("user").str(p.user);
+  b.key("online").boolean(p.online);
+  b.key("last_seen");
+  if (p.last_seen > 0)
+    b.sint(p.last_seen);
+  else
+    b.nil();
+}
+
+} // namespace
+
+std::string presence_push(const presence_info& p) {
+  frame_builder b(4);
+  b.key("t").str("presence");
+  presence_fields(b, p);
+  return b.finish();
+}
+
+std::string presence_ok(uint64_t id, const std::vector<presence_line>& users) {
+  frame_builder b(3);
+  ok_head(b, id);
+  b.key("users").array(static_cast<uint32_t>(users.size()));
+  for (auto& u : users) {
+    if (u.visible) {
+      b.map(3);
+      presence_fields(b, u.info);
+    } else {
+      b.map(2);
+      b.key("user").str(u.info.user);
+      b.key("online").boolean(false);
+    }
+  }
+  return b.finish();
+}
+
 std::string receipts_ok(uint64_t id, const std::vector<member_position>& ps) {
   frame_builder b(3);
   ok_head(b, id);

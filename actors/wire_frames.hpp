@@ -56,6 +56,20 @@ std::string group_info_ok(uint64_t id, const group_info& g);
 /// nil when nobody is left) when the change set or moved the ownership.
 std::string group_push(std::string_view conv, const member_event& e);
 
+/// `{"t":"presence","user","online","last_seen"}` (last_seen nil when the
+/// user was never seen).
+std::string presence_push(const presence_info& p);
+
+/// One user of a `presence` reply; a user the asker may not see is shown
+/// offline with no last_seen.
+struct presence_line {
+  presence_info info;
+  bool visible = false;
+};
+
+/// `ok` for `presence`: users, each `{user, online[, last_seen]}`.
+std::string presence_ok(uint64_t id, const std::vector<presence_line>& users);
+
 /// `{"t":"synced"}`.
 std::string synced_push();
 

@@ -81,6 +81,8 @@ bool read_server(const toml::table& tbl, server_settings& s,
       || !read_int(tbl, "max_group", s.max_group, 2, 100000, where, error)
       || !read_int(tbl, "receipt_coalesce_ms", s.receipt_coalesce_ms, 1, 60000,
                    where, error)
+      || !read_int(tbl, "presence_grace_ms", s.presence_grace_ms, 0, 60000,
+                   where, error)
       || !read_int(tbl, "max_connections", s.max_connections, 1, 1000000,
                    where, error)
       || !read_int(tbl, "workers", s.workers, 1, 256, where, error)

@@ -31,6 +31,7 @@ struct server_settings {
   uint32_t passivate_s = 60;
   uint32_t max_group = 100;
   uint32_t receipt_coalesce_ms = 200;
+  uint32_t presence_grace_ms = 1000;
   uint32_t max_connections = 19000;
   uint32_t workers = 2;
   uint32_t gateway_threads = 1;

@@ -80,6 +80,7 @@ struct server_options {
   uint32_t max_frame = 65536;
   uint32_t max_group = 100;
   uint32_t receipt_coalesce_ms = 200;
+  uint32_t presence_grace_ms = 1000;
   std::string node = "n1";
 
   std::string config_text(const std::string& data_dir) const {
@@ -95,6 +96,7 @@ struct server_options {
         << "pwhash = \"minimal\"\n"
         << "max_group = " << max_group << "\n"
         << "receipt_coalesce_ms = " << receipt_coalesce_ms << "\n"
+        << "presence_grace_ms = " << presence_grace_ms << "\n"
         << "passivate_s = 60\n"
         << "workers = 2\n"
         << "gateway_threads = 1\n\n"

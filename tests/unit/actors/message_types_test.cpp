@@ -229,6 +229,12 @@ TEST_CASE_METHOD(types_fixture,
     CHECK(y.user == "alice");
     CHECK(y.token == "tok");
   }
+  {
+    auto y = cross("parley.presence_info", presence_info{"bob", true, 1234});
+    CHECK(y.user == "bob");
+    CHECK(y.online);
+    CHECK(y.last_seen == 1234);
+  }
   // Every type with a parley name was covered above: a new registration
   // without a round trip here fails this line.
   std::set<std::string> registered;
