@@ -247,6 +247,21 @@ caf::behavior conversation(conversation_actor* self, std::string conv,
       move_position(self, user, seq, 0);
       return seq;
     },
+    [=](const device_ack& a) {
+      self->state.idle.touch();
+      auto& st = self->state;
+      auto r = readable(self, a.user);
+      if (!r)
+        return;
+      auto seq = std::min(a.seq, st.durable_seq);
+      if (r->current)
+        move_position(self, a.user, seq, 0);
+      else
+        seq = std::min(seq, r->to);
+      st.router->send(a.user,
+                      caf::make_message(cursor_atom::value, a.device, st.conv,
+                                        seq));
+    },
     [=](read_atom, const std::string& user,
         uint64_t seq) -> caf::result<caf::ok_atom> {
       self->state.idle.touch();

@@ -42,6 +42,8 @@ std::string direct_conv_id(std::string_view a, std::string_view b);
 /// - `(receipts_atom, user)` -> std::vector<member_position> (current members)
 /// - `(ack_atom, user, device, seq)` -> uint64_t (the seq, clamped to the last
 ///   the user may read)
+/// - `device_ack` (sent, not requested): as ack_atom, and the device's
+///   cursor goes to the user actor from here; nothing is answered.
 /// - `(read_atom, user, seq)` -> ok_atom
 /// - `(typing_atom, user, on)` -> ok_atom
 /// - `(group_atom, group_change)` -> ok_atom | forbidden, no_such_user,

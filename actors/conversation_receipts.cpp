@@ -21,11 +21,11 @@ void move_position(conversation_actor* self, const std::string& user,
     return;
   pos.delivered = std::max(pos.delivered, delivered);
   pos.read = std::max(pos.read, read);
-  kv_batch b;
-  st.ctx->history->encode_position(b, st.conv, pos);
-  // Positions are advisory (receipts): no need to wait for the write.
-  self->send(st.ctx->persistence, caf::put_atom::value, std::move(b));
   if (!is_group(st)) {
+    kv_batch b;
+    st.ctx->history->encode_position(b, st.conv, pos);
+    // Positions are advisory (receipts): no need to wait for the write.
+    self->send(st.ctx->persistence, caf::put_atom::value, std::move(b));
     // A direct conversation: one receipt to one peer, at once.
     std::string frames;
     if (delivered_moved)
@@ -37,7 +37,8 @@ void move_position(conversation_actor* self, const std::string& user,
     return;
   }
   // A group: when everyone reads, pushing each move to every member costs
-  // members^2 pushes. Collect the moves and push them once per window.
+  // members^2 pushes, and writing each move costs a write per ack. Collect
+  // the moves; store and push them once per window.
   auto& pending = st.receipts[user];
   if (delivered_moved)
     pending.first = pos.delivered;
@@ -45,9 +46,15 @@ void move_position(conversation_actor* self, const std::string& user,
     pending.second = pos.read;
   if (!st.receipt_flush_due) {
     st.receipt_flush_due = true;
-    self->delayed_send(self, st.ctx->settings.receipt_coalesce,
-                       receipt_flush_atom::value);
+    self->delayed_send(self, receipt_window(st), receipt_flush_atom::value);
   }
+}
+
+std::chrono::milliseconds receipt_window(const conversation_state& st) {
+  // The frames of one window are (members that moved) x (members - 1): the
+  // window grows with the group so that their rate stays about the same.
+  auto tens = std::max<size_t>(1, (st.roster.size() + 9) / 10);
+  return st.ctx->settings.receipt_coalesce * static_cast<int64_t>(tens);
 }
 
 void flush_receipts(conversation_actor* self) {
@@ -60,7 +67,10 @@ void flush_receipts(conversation_actor* self) {
   // whose own moves are not in it, a trimmed copy for the others.
   std::unordered_map<std::string, std::string> own;
   std::string all;
+  kv_batch positions;
   for (auto& [user, moved] : st.receipts) {
+    if (auto i = st.positions.find(user); i != st.positions.end())
+      st.ctx->history->encode_position(positions, st.conv, i->second);
     std::string frames;
     if (moved.first != 0)
       frames += wire::receipt_push(st.conv, user, "delivered", moved.first);
@@ -70,6 +80,8 @@ void flush_receipts(conversation_actor* self) {
     own.emplace(user, std::move(frames));
   }
   st.receipts.clear();
+  // Advisory, like every position write: not waited for.
+  self->send(st.ctx->persistence, caf::put_atom::value, std::move(positions));
   auto shared = caf::make_message(push{st.conv, 0, {}, {}, all});
   for (auto& m : *st.roster.members()) {
     auto i = own.find(m);

@@ -7,6 +7,7 @@
 // conversation_receipts.cpp: positions and receipt pushes). The contract is
 // conversation_actor.hpp's.
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -116,6 +117,11 @@ bool load_group(conversation_actor* self);
 /// window in a group).
 void move_position(conversation_actor* self, const std::string& user,
                    uint64_t delivered, uint64_t read);
+/// Stores the group's collected moves and pushes them (one push per
+/// member); due `receipt_window` after the first move of a window.
 void flush_receipts(conversation_actor* self);
+
+/// A group's receipt window: receipt_coalesce per started ten members.
+std::chrono::milliseconds receipt_window(const conversation_state& st);
 
 } // namespace parley::actors

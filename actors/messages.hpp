@@ -118,6 +118,17 @@ struct group_info {
   std::vector<std::string> members;
 };
 
+/// An `ack` the client sent without an `id` (so no reply, not even an
+/// error): sent, not requested. The conversation clamps `seq` to what the
+/// user may read, moves the member's position, and sends the device's
+/// cursor to the user actor itself (one hop less than the session doing it
+/// after a reply). Anything not allowed is dropped silently.
+struct device_ack {
+  std::string user;
+  std::string device;
+  uint64_t seq = 0;
+};
+
 // -- fan-out: conversation -> user -> session ---------------------------------
 
 /// A frame for every online device of a user. `seq` != 0 marks a message of
@@ -194,6 +205,11 @@ template <class Inspector>
 auto inspect(Inspector& f, conv_summary& x) {
   return f(x.conv, x.kind, x.name, x.members, x.last_seq, x.read_seq,
            x.unread, x.has_last, x.last, x.left);
+}
+
+template <class Inspector>
+auto inspect(Inspector& f, device_ack& x) {
+  return f(x.user, x.device, x.seq);
 }
 
 template <class Inspector>

@@ -124,6 +124,30 @@ void handle_ack(session_actor* self, const request& req, opt_id id) {
   if (!need_conv(self, req, id, conv) || !need_seq(self, req, id, seq))
     return;
   auto& st = self->state;
+  if (!id) {
+    // Nothing to answer, not even an error: the conversation does the rest
+    // (the hot path: a device acks what it reads).
+    device_ack a{st.user, st.device, seq};
+    if (auto i = st.conv_cache.find(conv); i != st.conv_cache.end()) {
+      self->send(i->second, std::move(a));
+      return;
+    }
+    runtime::entity_id e{persistence::entity_kind::conv, conv};
+    self
+      ->request(st.ctx->directory, st.ctx->settings.request_timeout,
+                caf::get_atom::value, e)
+      .then(
+        [=](caf::actor& target) {
+          auto& cache = self->state.conv_cache;
+          if (cache.size() >= 256)
+            cache.clear(); // as ask_conv does
+          cache[conv] = target;
+          self->send(target, a);
+        },
+            [](caf::error&) {}); // dropped, like a lost ack: the next one
+                                 // is cumulative
+    return;
+  }
   begin_request(self);
   ask_conv<uint64_t>(
     self, conv,

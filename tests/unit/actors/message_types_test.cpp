@@ -235,6 +235,12 @@ TEST_CASE_METHOD(types_fixture,
     CHECK(y.online);
     CHECK(y.last_seen == 1234);
   }
+  {
+    auto y = cross("parley.device_ack", device_ack{"bob", "phone", 77});
+    CHECK(y.user == "bob");
+    CHECK(y.device == "phone");
+    CHECK(y.seq == 77);
+  }
   // Every type with a parley name was covered above: a new registration
   // without a round trip here fails this line.
   std::set<std::string> registered;
