@@ -6,6 +6,7 @@
 #include "persistence/kv_batch.hpp"
 #include "runtime/entity.hpp"
 #include "runtime/errors.hpp"
+#include "runtime/fault.hpp"
 
 namespace parley::actors {
 
@@ -28,7 +29,8 @@ void register_message_types(caf::actor_system_config& cfg) {
     .add_message_type<group_change>("parley.group_change")
     .add_message_type<group_info>("parley.group_info")
     .add_message_type<presence_info>("parley.presence_info")
-    .add_message_type<device_ack>("parley.device_ack");
+    .add_message_type<device_ack>("parley.device_ack")
+    .add_message_type<runtime::fault>("parley.fault");
   cfg.add_error_category(errc_category, [](uint8_t code, caf::atom_value,
                                            const caf::message& ctx) {
     std::string out = "parley:";

@@ -25,8 +25,12 @@ struct node::impl {
   std::unique_ptr<caf::actor_system> sys;
   std::shared_ptr<node_context> ctx;
   std::unique_ptr<transport::gateway> gateway;
+  /// The vital watch. Kept: CAF ends an actor nobody holds a handle to
+  /// (exit_reason::unreachable), and with it the watch.
+  caf::actor watch;
   std::string host;
   uint16_t port = 0;
+  bool fault_injection = false;
   bool stopped = false;
 };
 
@@ -56,21 +60,27 @@ persistence::pwhash_cost cost_of(const std::string& name) {
   return persistence::pwhash_cost::interactive;
 }
 
-/// Watches the actors a node cannot serve without; reports the first one
-/// that ends for any reason but node::stop's user_shutdown. (Spawned with
-/// arguments on purpose: CAF 0.17's init_fun_factory dereferences a null
-/// tuple for an argument-less functor, which UBSan reports.)
-caf::behavior vital_watch(caf::event_based_actor* self,
-                          std::vector<caf::actor> vital,
-                          std::function<void(const std::string&)> on_fatal) {
-  for (auto& a : vital)
+/// Watches the actors a node cannot serve without (name -> actor); reports
+/// the first one that ends for any reason but node::stop's user_shutdown,
+/// naming it and rendering its reason. (Spawned with arguments on purpose:
+/// CAF 0.17's init_fun_factory dereferences a null tuple for an
+/// argument-less functor, which UBSan reports.)
+caf::behavior vital_watch(
+  caf::event_based_actor* self,
+  std::vector<std::pair<std::string, caf::actor>> vital,
+  std::function<void(const std::string&)> on_fatal) {
+  for (auto& [_, a] : vital)
     self->monitor(a);
   self->set_down_handler([=](caf::down_msg& dm) {
     if (dm.reason == caf::exit_reason::user_shutdown) { // node::stop
       self->quit();
       return;
     }
-    auto what = "a vital actor ended: " + caf::to_string(dm.reason);
+    std::string name = "a vital actor";
+    for (auto& [n, a] : vital)
+      if (a.address() == dm.source)
+        name = n;
+    auto what = name + " ended: " + self->system().render(dm.reason);
     log(log_level::error, what);
     if (on_fatal)
       on_fatal(what);
@@ -141,6 +151,7 @@ std::unique_ptr<node> node::start(const node_options& opts,
     = std::chrono::milliseconds(server.receipt_coalesce_ms);
   ctx->settings.presence_grace
     = std::chrono::milliseconds(server.presence_grace_ms);
+  ctx->settings.fault_injection = server.fault_injection;
   ctx->history = history;
   ctx->accounts = accounts;
   ctx->groups = groups;
@@ -152,14 +163,22 @@ std::unique_ptr<node> node::start(const node_options& opts,
   ctx->persistence = persistence::spawn_persistence_actor(*d.sys, history);
   ctx->auth = spawn_auth_pool(*d.sys, accounts, 2);
   node_context_ptr shared = ctx;
+  runtime::supervisor_options sopts;
+  sopts.restarts.intensity = server.restart_intensity;
+  sopts.restarts.period = std::chrono::seconds(server.restart_period_s);
+  sopts.fault_injection = server.fault_injection;
   ctx->directory = runtime::spawn_directory(
     *d.sys, ctx->where,
     {{persistence::entity_kind::user, user_factory(shared)},
-     {persistence::entity_kind::conv, conversation_factory(shared)}});
+     {persistence::entity_kind::conv, conversation_factory(shared)}},
+    sopts);
   d.ctx = ctx;
-  d.sys->spawn(vital_watch,
-               std::vector<caf::actor>{ctx->persistence, ctx->directory},
-               opts.on_fatal);
+  d.fault_injection = server.fault_injection;
+  d.watch = d.sys->spawn(vital_watch,
+                         std::vector<std::pair<std::string, caf::actor>>{
+                           {"the persistence actor", ctx->persistence},
+                           {"the directory", ctx->directory}},
+                         opts.on_fatal);
   // Gateway.
   transport::gateway_config gcfg;
   gcfg.host = entry->host;
@@ -184,6 +203,27 @@ std::unique_ptr<node> node::start(const node_options& opts,
   return result;
 }
 
+bool node::inject_fault(const runtime::entity_id& e, runtime::fault f,
+                        std::string& error) {
+  auto& d = *impl_;
+  if (!d.fault_injection) {
+    error = "fault injection is off (cluster.conf [server] fault_injection)";
+    return false;
+  }
+  if (d.stopped || !d.ctx) {
+    error = "the node is stopped";
+    return false;
+  }
+  caf::scoped_actor self{*d.sys};
+  bool ok = false;
+  self
+    ->request(d.ctx->directory, d.ctx->settings.request_timeout,
+              runtime::fault_atom::value, e, f)
+    .receive([&](caf::ok_atom) { ok = true; },
+             [&](caf::error& err) { error = d.sys->render(err); });
+  return ok;
+}
+
 void node::stop() {
   auto& d = *impl_;
   if (d.stopped)
@@ -205,6 +245,7 @@ void node::stop() {
       self->receive([](caf::down_msg&) {});
       self->send_exit(ctx.auth, caf::exit_reason::user_shutdown);
     }
+    d.watch = nullptr; // it ended with the directory
     // Break the cycle context -> actors -> context.
     ctx.directory = nullptr;
     ctx.persistence = nullptr;

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "runtime/cluster_config.hpp"
+#include "runtime/entity.hpp"
+#include "runtime/fault.hpp"
 
 namespace parley::actors {
 
@@ -17,10 +19,11 @@ struct node_options {
   std::optional<uint16_t> port;      ///< Overrides its gateway_port (0: any).
   std::optional<std::string> data;   ///< Overrides its data directory.
   /// Called once, from an actor thread, if a part the node cannot serve
-  /// without (the persistence actor, the directory) ends abnormally. The
-  /// node no longer accepts writes; the owner should stop it (parleyd
-  /// exits non-zero so that its service manager restarts it). Must not
-  /// call stop() itself. Empty: the failure is only logged.
+  /// without (the persistence actor, the directory) ends abnormally, with
+  /// one line saying which and why (e.g. an entity supervisor exceeded its
+  /// restart intensity). The node no longer serves; the owner should stop
+  /// it (parleyd exits non-zero so that its service manager restarts it).
+  /// Must not call stop() itself. Empty: the failure is only logged.
   std::function<void(const std::string& what)> on_fatal;
 };
 
@@ -44,6 +47,16 @@ public:
   /// The gateway's bound address.
   const std::string& host() const noexcept;
   uint16_t port() const noexcept;
+
+  /// Tests only (cluster.conf [server] `fault_injection = true`): hands
+  /// `f` to the live actor of `e` (activating it if needed) through the
+  /// directory and the kind's supervisor, and waits (at most the request
+  /// timeout, 10 s) until it is in effect (a crash: until the supervisor
+  /// has seen the actor end). Returns false and sets `error`
+  /// if fault injection is off, the entity lives on another node, or the
+  /// node does not answer. Blocks: never call it from an actor.
+  bool inject_fault(const runtime::entity_id& e, runtime::fault f,
+                    std::string& error);
 
   /// Graceful stop: clients get `bye shutdown`, actors end, every write
   /// that was acknowledged is on disk, the stores are closed.

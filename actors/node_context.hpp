@@ -39,6 +39,9 @@ struct domain_settings {
   uint32_t max_pending_writes = 4096;
   /// Timeout of a session's requests to entity actors.
   std::chrono::milliseconds request_timeout{10000};
+  /// Sessions serve the test-only `fault` request (cluster.conf [server]
+  /// fault_injection); otherwise it is an unknown type.
+  bool fault_injection = false;
 };
 
 /// What every domain actor of a node can reach. Built once by the node

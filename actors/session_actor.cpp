@@ -312,6 +312,7 @@ const route* find_route(const std::string& type) {
     {"presence", {handle_presence, false, true}},
     {"watch", {handle_watch, false, true}},
     {"unwatch", {handle_unwatch, false, true}},
+    {"fault", {handle_fault, false, true}}, // only with fault_injection
   };
   auto i = routes.find(type);
   return i == routes.end() ? nullptr : &i->second;
@@ -335,7 +336,8 @@ void on_request(session_actor* self, const request& req) {
     return;
   }
   auto r = find_route(req.type());
-  if (r == nullptr) {
+  if (r == nullptr
+      || (r->fn == handle_fault && !st.ctx->settings.fault_injection)) {
     reply_err(self, id, errc::unknown_type,
               "unknown request type '" + req.type() + "'");
     return;
@@ -368,6 +370,8 @@ caf::behavior session(session_actor* self, node_context_ptr ctx,
   self->attach_functor([c = st.conn](const caf::error&) { c->close(); });
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
+    if (on_conv_down(self, dm))
+      return;
     if (dm.source != st.user_actor.address()) {
       on_watched_down(self, dm.source);
       return;
@@ -436,7 +440,10 @@ caf::behavior session(session_actor* self, node_context_ptr ctx,
                                    "this device logged in again");
     },
     [=](rewatch_atom, const std::string& user) { rewatch(self, user); },
-    [=](closed_atom) { self->quit(); },
+    [=](closed_atom) {
+      release_convs(self);
+      self->quit();
+    },
   };
 }
 

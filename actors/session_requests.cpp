@@ -128,8 +128,8 @@ void handle_ack(session_actor* self, const request& req, opt_id id) {
     // Nothing to answer, not even an error: the conversation does the rest
     // (the hot path: a device acks what it reads).
     device_ack a{st.user, st.device, seq};
-    if (auto i = st.conv_cache.find(conv); i != st.conv_cache.end()) {
-      self->send(i->second, std::move(a));
+    if (auto target = st.convs.find(conv)) {
+      self->send(*target, std::move(a));
       return;
     }
     runtime::entity_id e{persistence::entity_kind::conv, conv};
@@ -138,10 +138,7 @@ void handle_ack(session_actor* self, const request& req, opt_id id) {
                 caf::get_atom::value, e)
       .then(
         [=](caf::actor& target) {
-          auto& cache = self->state.conv_cache;
-          if (cache.size() >= 256)
-            cache.clear(); // as ask_conv does
-          cache[conv] = target;
+          cache_conv(self, conv, target); // as ask_conv does
           self->send(target, a);
         },
             [](caf::error&) {}); // dropped, like a lost ack: the next one

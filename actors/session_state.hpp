@@ -8,9 +8,11 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include <caf/all.hpp>
 
+#include "actors/conv_routes.hpp"
 #include "actors/delivery_tracker.hpp"
 #include "actors/messages.hpp"
 #include "actors/node_context.hpp"
@@ -44,8 +46,12 @@ struct session_state {
   caf::actor user_actor;
   /// Requests waiting for an actor's answer (bounded: `overloaded` beyond).
   uint32_t inflight = 0;
-  /// conv id -> its actor, as last resolved (stale handles are retried).
-  std::unordered_map<std::string, caf::actor> conv_cache;
+  /// conv id -> its actor, as last resolved, and the requests in flight
+  /// per conversation actor (each tracked actor is monitored).
+  conv_routes convs;
+  /// Scratch space of the route bookkeeping (kept to reuse its capacity).
+  std::vector<caf::message_id> failed_over;
+  std::vector<caf::actor_addr> released;
   delivery_tracker tracker;
   /// Conversations waiting for a fill from the store, the front one running.
   std::deque<std::string> fill_queue;
@@ -77,43 +83,75 @@ void reply_error(session_actor* self, opt_id id, const caf::error& err);
 void enqueue_fill(session_actor* self, const std::string& conv);
 void run_fills(session_actor* self);
 
+/// The bookkeeping of ask_conv (session_routes.cpp): caches `target` as
+/// the actor of `conv` (monitoring it); records a request sent to it and
+/// its end; forgets a stale cache entry.
+void cache_conv(session_actor* self, const std::string& conv,
+                const caf::actor& target);
+void conv_request_sent(session_actor* self, const caf::actor& target,
+                       caf::message_id id);
+void conv_request_done(session_actor* self, conv_routes::target_key target,
+                       caf::message_id id);
+void forget_conv(session_actor* self, const std::string& conv,
+                 conv_routes::target_key target);
+
+/// Stops monitoring every conversation actor (the session ends: a monitor
+/// would otherwise stay attached to the actor until it ends).
+void release_convs(session_actor* self);
+
+/// A monitored actor went down: if it was a conversation actor of this
+/// session, its requests in flight are failed over (answered with
+/// request_receiver_down, which ask_conv retries once through the
+/// directory) and true is returned.
+bool on_conv_down(session_actor* self, const caf::down_msg& dm);
+
 /// Sends `xs...` to the actor of conversation `conv` (resolving it through
 /// the directory, cached) and calls `ok(Result&)` or `fail(error)`. A stale
-/// handle (the conversation was passivated) is re-resolved once.
+/// handle (the conversation was passivated or crashed) is re-resolved once
+/// and the request sent again: posts are idempotent by cmid, the other
+/// requests are reads or moves that never go backward.
 template <class Result, class Ok, class Fail, class... Ts>
 void ask_conv(session_actor* self, const std::string& conv, Ok ok, Fail fail,
               bool retried, Ts... xs) {
   auto timeout = self->state.ctx->settings.request_timeout;
   // No timeout on the request itself (the hot path: every send and ack): a
-  // conversation actor answers or ends, and its end answers the request
-  // with request_receiver_down. A finite timeout would cost a timer in the
-  // actor clock per request.
+  // finite timeout would cost a timer in the actor clock per request. A
+  // conversation actor answers or ends: requests still in its mailbox are
+  // answered request_receiver_down by CAF; those it held when it crashed
+  // (posts waiting for their write) never are, so the session monitors the
+  // conversation actors it talks to and fails those over when the down
+  // message comes (on_conv_down). A late answer to a request already
+  // failed over finds no handler and is dropped by CAF.
   auto go = [=](const caf::actor& target) {
-    self->request(target, caf::infinite, xs...)
-      .then([=](Result& r) mutable { ok(r); },
-            [=](caf::error& err) mutable {
-              bool stale = err == caf::sec::request_receiver_down;
-              if (stale && !retried) {
-                self->state.conv_cache.erase(conv);
-                ask_conv<Result>(self, conv, ok, fail, true, xs...);
-                return;
-              }
-              fail(err);
-            });
+    auto h = self->request(target, caf::infinite, xs...);
+    auto id = h.id();
+    auto key = conv_routes::key_of(target);
+    conv_request_sent(self, target, id);
+    h.then(
+      [=](Result& r) mutable {
+        conv_request_done(self, key, id);
+        ok(r);
+      },
+      [=](caf::error& err) mutable {
+        conv_request_done(self, key, id);
+        bool stale = err == caf::sec::request_receiver_down;
+        if (stale && !retried) {
+          forget_conv(self, conv, key);
+          ask_conv<Result>(self, conv, ok, fail, true, xs...);
+          return;
+        }
+        fail(err);
+      });
   };
-  auto& cache = self->state.conv_cache;
-  if (auto i = cache.find(conv); i != cache.end()) {
-    go(i->second);
+  if (auto target = self->state.convs.find(conv)) {
+    go(*target);
     return;
   }
   runtime::entity_id e{persistence::entity_kind::conv, conv};
   self->request(self->state.ctx->directory, timeout, caf::get_atom::value, e)
     .then(
       [=](caf::actor& target) mutable {
-        auto& cache = self->state.conv_cache;
-        if (cache.size() >= 256)
-          cache.clear(); // bounded; entries are cheap to resolve again
-        cache[conv] = target;
+        cache_conv(self, conv, target);
         go(target);
       },
       [=](caf::error& err) mutable { fail(err); });
@@ -160,6 +198,12 @@ void handle_watch(session_actor* self, const transport::request& req,
                   opt_id id);
 void handle_unwatch(session_actor* self, const transport::request& req,
                     opt_id id);
+/// The test-only `fault` request (session_faults.cpp): served only with
+/// cluster.conf's `fault_injection`; otherwise `unknown_type`, as for any
+/// unknown request type (session_actor.cpp checks).
+void handle_fault(session_actor* self, const transport::request& req,
+                  opt_id id);
+
 /// A monitored actor went down: true if it was a watched user's (which is
 /// then registered with again).
 bool on_watched_down(session_actor* self, const caf::actor_addr& who);

@@ -65,6 +65,20 @@ bool read_string(const toml::table& tbl, const char* key, std::string& out,
   return true;
 }
 
+bool read_bool(const toml::table& tbl, const char* key, bool& out,
+               const std::string& where, std::string& error) {
+  auto node = tbl.get(key);
+  if (!node)
+    return true;
+  auto v = node->value<bool>();
+  if (!v || !node->is_boolean()) {
+    error = where + ": '" + key + "' must be true or false";
+    return false;
+  }
+  out = *v;
+  return true;
+}
+
 bool read_server(const toml::table& tbl, server_settings& s,
                  const std::string& where, std::string& error) {
   constexpr int64_t max_u32 = 0xFFFFFFFF;
@@ -87,7 +101,12 @@ bool read_server(const toml::table& tbl, server_settings& s,
                    where, error)
       || !read_int(tbl, "workers", s.workers, 1, 256, where, error)
       || !read_int(tbl, "gateway_threads", s.gateway_threads, 1, 256, where,
-                   error))
+                   error)
+      || !read_int(tbl, "restart_intensity", s.restart_intensity, 0, 100000,
+                   where, error)
+      || !read_int(tbl, "restart_period_s", s.restart_period_s, 1, 86400,
+                   where, error)
+      || !read_bool(tbl, "fault_injection", s.fault_injection, where, error))
     return false;
   if (s.durability != "wal" && s.durability != "fsync") {
     error = where + ": durability must be \"wal\" or \"fsync\"";

@@ -35,6 +35,12 @@ struct server_settings {
   uint32_t max_connections = 19000;
   uint32_t workers = 2;
   uint32_t gateway_threads = 1;
+  /// More entity crashes than this within restart_period_s (per kind) stop
+  /// the node (docs/operations.md, "Supervision and escalation").
+  uint32_t restart_intensity = 100;
+  uint32_t restart_period_s = 10;
+  /// Tests only: the `fault` request and node::inject_fault.
+  bool fault_injection = false;
 };
 
 /// The whole of cluster.conf (TOML; reference in docs/operations.md).

@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 
 #include "runtime/errors.hpp"
+#include "runtime/fault.hpp"
 
 namespace parley::runtime {
 
@@ -19,24 +20,47 @@ struct directory_state {
 caf::behavior directory(
   caf::stateful_actor<directory_state>* self,
   std::shared_ptr<const placement> where,
-  std::vector<std::pair<entity_kind, entity_factory>> factories) {
+  std::vector<std::pair<entity_kind, entity_factory>> factories,
+  supervisor_options opts) {
   self->state.where = std::move(where);
   for (auto& [kind, factory] : factories) {
-    auto sup = spawn_entity_supervisor(self->system(), kind, std::move(factory));
+    auto sup = spawn_entity_supervisor(self->system(), kind,
+                                       std::move(factory), opts);
     self->link_to(sup); // a supervisor's death takes the node's directory down
     self->state.supervisors.emplace(kind, std::move(sup));
   }
+  // The supervisor of `e`'s kind, or the error to answer.
+  auto route = [=](const entity_id& e, caf::error& err) -> const caf::actor* {
+    auto& st = self->state;
+    if (!st.where->is_local(e)) {
+      err = make_error(errc::unavailable,
+                       "entity lives on node " + st.where->node_of(e));
+      return nullptr;
+    }
+    auto i = st.supervisors.find(e.kind);
+    if (i == st.supervisors.end()) {
+      err = make_error(errc::internal, "no supervisor for " + to_string(e));
+      return nullptr;
+    }
+    return &i->second;
+  };
   return {
     [=](caf::get_atom, const entity_id& e) -> caf::result<caf::actor> {
-      auto& st = self->state;
-      if (!st.where->is_local(e))
-        return make_error(errc::unavailable,
-                          "entity lives on node " + st.where->node_of(e));
-      auto i = st.supervisors.find(e.kind);
-      if (i == st.supervisors.end())
-        return make_error(errc::internal, "no supervisor for " + to_string(e));
-      self->delegate(i->second, caf::get_atom::value, e.key);
+      caf::error err;
+      auto sup = route(e, err);
+      if (!sup)
+        return err;
+      self->delegate(*sup, caf::get_atom::value, e.key);
       return caf::delegated<caf::actor>{};
+    },
+    [=](fault_atom, const entity_id& e,
+        const fault& f) -> caf::result<caf::ok_atom> {
+      caf::error err;
+      auto sup = route(e, err);
+      if (!sup)
+        return err;
+      self->delegate(*sup, fault_atom::value, e.key, f);
+      return caf::delegated<caf::ok_atom>{};
     },
   };
 }
@@ -45,8 +69,9 @@ caf::behavior directory(
 
 caf::actor spawn_directory(
   caf::actor_system& sys, std::shared_ptr<const placement> where,
-  std::vector<std::pair<entity_kind, entity_factory>> factories) {
-  return sys.spawn(directory, std::move(where), std::move(factories));
+  std::vector<std::pair<entity_kind, entity_factory>> factories,
+  supervisor_options opts) {
+  return sys.spawn(directory, std::move(where), std::move(factories), opts);
 }
 
 } // namespace parley::runtime

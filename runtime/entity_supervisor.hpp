@@ -9,6 +9,8 @@
 #include <caf/spawn_options.hpp>
 
 #include "runtime/entity.hpp"
+#include "runtime/entity_actor.hpp"
+#include "runtime/restart_intensity.hpp"
 
 namespace parley::runtime {
 
@@ -19,15 +21,32 @@ using entity_factory = std::function<caf::actor(
   caf::event_based_actor* supervisor, const std::string& key)>;
 
 /// The factory of an entity kind whose behavior is
-/// `behavior(self, key, xs..., supervisor_handle)`: spawns it as a monitored
+/// `behavior(self, key, xs..., supervisor_handle)`: spawns it as an
+/// entity_actor (the behavior plus the fault-injection seam), a monitored
 /// child of the supervisor. (Include caf/all.hpp where it is instantiated.)
-template <class Behavior, class... Ts>
-entity_factory monitored_entity_factory(Behavior behavior, Ts... xs) {
+template <class State, class... Args, class... Ts>
+entity_factory
+monitored_entity_factory(caf::behavior (*behavior)(caf::stateful_actor<State>*,
+                                                   Args...),
+                         Ts... xs) {
   return [=](caf::event_based_actor* supervisor, const std::string& key) {
-    return supervisor->template spawn<caf::monitored>(
-      behavior, key, xs..., caf::actor_cast<caf::actor>(supervisor));
+    auto sup = caf::actor_cast<caf::actor>(supervisor);
+    typename entity_actor<State>::init_function init
+      = [=](caf::stateful_actor<State>* self) {
+          return behavior(self, key, xs..., sup);
+        };
+    return supervisor
+      ->template spawn<entity_actor<State>, caf::monitored>(std::move(init));
   };
 }
+
+/// How the supervisors of a node behave (cluster.conf [server]).
+struct supervisor_options {
+  /// More crashes than this within its period make the supervisor give up.
+  restart_limit restarts;
+  /// Accept `fault_atom` messages (tests only; off by default).
+  bool fault_injection = false;
+};
 
 /// Spawns the supervisor of one entity kind on this node: the only place that
 /// starts the kind's actors, and the one that knows which instance is live.
@@ -40,10 +59,24 @@ entity_factory monitored_entity_factory(Behavior behavior, Ts... xs) {
 ///   answers `ok_atom` if the sender is the live instance; the entity must
 ///   then quit at once (no further work). Otherwise it answers an error and
 ///   the entity carries on.
+/// - `(fault_atom, key, fault) -> ok_atom`: hands the fault to the live
+///   instance of `key` (activated if needed). `ok_atom` once it is in
+///   effect: for a crash, once the supervisor has seen the instance end (so
+///   that the next lookup activates a new one). `forbidden` unless
+///   `fault_injection` is on.
 /// - A child that ends (crash or passivation) is forgotten; the next lookup
 ///   activates a new instance, which reloads its state from the stores.
+///
+/// Restart intensity (as OTP's): a child that ends with a reason other than
+/// none/normal/user_shutdown is a crash (passivation is a normal quit). More
+/// than `restarts.intensity` crashes within a sliding `restarts.period`
+/// escalate: the supervisor logs one error line (kind, count, period), ends
+/// its children and quits with an `internal` error, which ends whatever is
+/// linked to it (the node's directory, and through the node's vital watch
+/// the node itself).
 caf::actor spawn_entity_supervisor(caf::actor_system& sys, entity_kind kind,
-                                   entity_factory factory);
+                                   entity_factory factory,
+                                   supervisor_options opts = {});
 
 /// Called by an entity actor whose idle timer fired: asks `supervisor` for
 /// permission. Once granted, no new lookup returns this instance and the

@@ -81,6 +81,11 @@ struct server_options {
   uint32_t max_group = 100;
   uint32_t receipt_coalesce_ms = 200;
   uint32_t presence_grace_ms = 1000;
+  /// Supervision: more crashes than this within the period stop the node.
+  uint32_t restart_intensity = 100;
+  uint32_t restart_period_s = 10;
+  /// Serves the test-only `fault` request.
+  bool fault_injection = false;
   std::string node = "n1";
 
   std::string config_text(const std::string& data_dir) const {
@@ -97,6 +102,10 @@ struct server_options {
         << "max_group = " << max_group << "\n"
         << "receipt_coalesce_ms = " << receipt_coalesce_ms << "\n"
         << "presence_grace_ms = " << presence_grace_ms << "\n"
+        << "restart_intensity = " << restart_intensity << "\n"
+        << "restart_period_s = " << restart_period_s << "\n"
+        << "fault_injection = " << (fault_injection ? "true" : "false")
+        << "\n"
         << "passivate_s = 60\n"
         << "workers = 2\n"
         << "gateway_threads = 1\n\n"
@@ -182,6 +191,17 @@ public:
       status = wait_for_exit(10s);
     }
     pid_ = -1;
+    return status;
+  }
+
+  /// Waits (at most `timeout`) for the process to exit by itself, without
+  /// signalling it. Returns the wait status, or nothing if it still runs.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout) {
+    if (pid_ <= 0)
+      return std::nullopt;
+    auto status = wait_for_exit(timeout);
+    if (status)
+      pid_ = -1;
     return status;
   }
 

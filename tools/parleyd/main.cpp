@@ -3,7 +3,9 @@
 //   parleyd [--config FILE] [--node NAME] [--port N] [--data DIR]
 //
 // Prints "listening on HOST:PORT" once serving; SIGINT/SIGTERM stop it
-// cleanly. Any start-up failure is one line on stderr and exit status 1.
+// cleanly. Any start-up failure is one line on stderr and exit status 1; so
+// is a fatal failure while serving (e.g. an entity supervisor exceeded its
+// restart intensity), after a clean stop.
 
 #include <atomic>
 #include <csignal>
@@ -54,10 +56,16 @@ int main(int argc, char** argv) {
     opts.port = static_cast<uint16_t>(port);
   if (!data.empty())
     opts.data = data;
-  // A vital part of the node failed: stop as on a signal, exit non-zero.
+  // A vital part of the node failed (e.g. an entity supervisor exceeded
+  // its restart intensity): stop as on a signal, say why, exit non-zero so
+  // that a service manager restarts the node.
   static std::atomic<bool> failed{false};
-  opts.on_fatal = [](const std::string&) {
-    failed = true;
+  static std::string failure; // written once, before `failed` is set
+  opts.on_fatal = [](const std::string& what) {
+    if (failed.load())
+      return;
+    failure = what;
+    failed.store(true);
     kill(getpid(), SIGTERM);
   };
   auto node = parley::actors::node::start(opts, error);
@@ -69,8 +77,9 @@ int main(int argc, char** argv) {
             << std::endl;
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  if (failed)
-    std::cerr << "parleyd: stopping after a fatal failure" << std::endl;
+  if (failed.load())
+    std::cerr << "parleyd: stopping after a fatal failure: " << failure
+              << std::endl;
   else
     std::cerr << "parleyd: stopping (signal " << sig << ")" << std::endl;
   node->stop();

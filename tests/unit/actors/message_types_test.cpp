@@ -21,6 +21,7 @@
 #include "persistence/kv_batch.hpp"
 #include "runtime/entity.hpp"
 #include "runtime/errors.hpp"
+#include "runtime/fault.hpp"
 
 using namespace parley;
 using namespace parley::actors;
@@ -240,6 +241,15 @@ TEST_CASE_METHOD(types_fixture,
     CHECK(y.user == "bob");
     CHECK(y.device == "phone");
     CHECK(y.seq == 77);
+  }
+  {
+    using runtime::fault;
+    auto y = cross("parley.fault",
+                   fault{fault::kind::delay, std::chrono::milliseconds(250)});
+    CHECK(y.what == fault::kind::delay);
+    CHECK(y.ms.count() == 250);
+    auto z = cross("parley.fault", fault{fault::kind::drop, {}});
+    CHECK(z.what == fault::kind::drop);
   }
   // Every type with a parley name was covered above: a new registration
   // without a round trip here fails this line.
