@@ -77,7 +77,7 @@ void bench_client::connect(const tcp::endpoint& server,
     return;
   }
   socket_.async_connect(server, [this](const boost::system::error_code& ec) {
-    if (state_ == state::closed)
+    if (silent())
       return;
     if (ec) {
       fail("connect");
@@ -132,13 +132,15 @@ void bench_client::send_message() {
                 static_cast<unsigned long long>(++cmid_counter_));
   append_send(out_, make_id(request_kind::send, now / 1000, ++serial_),
               target_kind_, target_, body, cmid);
+  if (track_ == track_mode::record)
+    record_->sent_ns = now; // what body_sent_ns reads back from the body
   ++outstanding_;
   worker_.counters.sends.fetch_add(1, std::memory_order_relaxed);
   flush();
 }
 
 void bench_client::ping() {
-  if (state_ == state::closed || state_ == state::connecting)
+  if (silent() || state_ == state::connecting)
     return;
   append_ping(out_, make_id(request_kind::ping, 0, ++serial_));
   flush();
@@ -166,19 +168,24 @@ void bench_client::fail(const char* /*why*/) {
 }
 
 void bench_client::flush() {
-  if (write_busy_ || out_.empty() || state_ == state::closed)
+  if (write_busy_ || out_.empty() || silent())
     return;
   write_busy_ = true;
+  last_write_ns_ = worker_.now_ns();
   writing_.swap(out_);
   out_.clear();
   asio::async_write(socket_, asio::buffer(writing_),
                     [this](const boost::system::error_code& ec, size_t) {
                       write_busy_ = false;
                       writing_.clear();
-                      if (state_ == state::closed)
+                      if (silent())
                         return;
                       if (ec) {
                         fail("write");
+                        return;
+                      }
+                      if (vanishing_ && out_.empty()) {
+                        vanish_now();
                         return;
                       }
                       flush();
@@ -191,15 +198,15 @@ void bench_client::read_more() {
   socket_.async_read_some(
     asio::buffer(in_.data() + in_size_, in_.size() - in_size_),
     [this](const boost::system::error_code& ec, size_t n) {
-      if (state_ == state::closed)
-        return;
+      if (silent() || vanishing_)
+        return; // a vanishing device reads nothing more
       if (ec) {
         fail("read");
         return;
       }
       in_size_ += n;
       on_bytes();
-      if (state_ == state::closed)
+      if (silent())
         return;
       maybe_ack();
       flush();
@@ -219,7 +226,7 @@ void bench_client::maybe_ack() {
   ack_timer_.expires_after(settings.ack_delay);
   ack_timer_.async_wait([this](const boost::system::error_code& ec) {
     ack_timer_armed_ = false;
-    if (ec || state_ == state::closed)
+    if (ec || silent())
       return;
     send_ack();
     flush();
@@ -234,7 +241,7 @@ void bench_client::send_ack() {
 
 void bench_client::on_bytes() {
   size_t pos = 0;
-  while (in_size_ - pos >= 4 && state_ != state::closed) {
+  while (in_size_ - pos >= 4 && !silent()) {
     auto size = read_be32(in_.data() + pos);
     if (size == 0 || size > max_frame) {
       fail("bad frame length");
@@ -269,6 +276,8 @@ void bench_client::on_frame(const incoming& in) {
     on_msg(in);
   } else if (in.t == "receipt") {
     c.receipts.fetch_add(1, std::memory_order_relaxed);
+  } else if (in.t == "presence") {
+    on_presence(in);
   } else if (in.t == "synced") {
     c.synced.fetch_add(1, std::memory_order_relaxed);
   } else if (in.t == "bye") {
@@ -287,6 +296,8 @@ void bench_client::on_msg(const incoming& in) {
   }
   if (in.kind == "member")
     return; // a group's creation: setup, not traffic (acked all the same)
+  if (track_ == track_mode::record && in.from == target_)
+    record_->got_seq = in.seq;
   auto sent = body_sent_ns(in.body);
   auto now = worker_.now_ns();
   if (group_ != nullptr) {
@@ -308,10 +319,12 @@ void bench_client::on_reply(const incoming& in) {
   auto& c = worker_.counters;
   switch (kind_of(in.id)) {
   case request_kind::hello:
-    if (ok)
+    if (ok) {
       state_ = state::ready;
-    else
+      heartbeat_ns_ = in.heartbeat_s * 1000000000ull;
+    } else {
       close();
+    }
     worker_.on_connect_done(*this, ok);
     break;
   case request_kind::register_user:
@@ -345,6 +358,7 @@ void bench_client::on_reply(const incoming& in) {
         worker_.samples.reply_us.push_back(
           static_cast<uint32_t>(now_us - sent_us));
     }
+    on_send_result(in, ok);
     if (worker_.flat_out())
       send_message();
     break;
@@ -352,6 +366,10 @@ void bench_client::on_reply(const incoming& in) {
   case request_kind::group_create:
     worker_.on_group_created(*this, ok ? std::string{in.conv} : std::string{});
     break;
+  case request_kind::history:
+    on_history(in, ok);
+    break;
+  case request_kind::watch:
   case request_kind::ping:
     break;
   }

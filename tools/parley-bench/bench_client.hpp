@@ -8,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "user_record.hpp"
 #include "wire.hpp"
 
 namespace parley::bench {
@@ -21,9 +22,11 @@ class group_tracker;
 /// Life: connect() -> hello -> (register_batch() | login()) -> sends to its
 /// target (the partner, or its group once created) and receives the
 /// others' messages, acking them unless the settings say not to ->
-/// close(). Counters and samples go to the worker. The object must outlive
-/// every handler: the worker stops its io_context before it destroys
-/// clients. Each client is in one conversation (its pair's or its group's).
+/// close() (or disappear()). Counters and samples go to the worker. The
+/// object must outlive every handler: the worker stops its io_context
+/// before it destroys clients. Each client is in one conversation (its
+/// pair's or its group's). Once hello is answered it pings whenever it has
+/// written nothing for half the server's heartbeat (keep_alive()).
 class bench_client {
 public:
   /// `partner`: the user to send to; empty for a group member (see
@@ -60,8 +63,49 @@ public:
 
   /// Sends a ping (keeps an idle connection alive).
   void ping();
+  /// Pings if nothing was written for half the heartbeat_s the server
+  /// announced in its hello reply (`now_ns`: worker_.now_ns()).
+  void keep_alive(uint64_t now_ns);
 
   void close();
+
+  // -- entities scenario (user_record.hpp) ------------------------------------
+
+  /// Before passivation: this user's send (its ok) and the partner's
+  /// message pushed to it are written into `mine`.
+  void record_into(user_record& mine);
+  /// After passivation (logged in again): asks the pair conversation's
+  /// `history` below seq 3 (the partner's check may be writing seq 3),
+  /// checks it against both records (check_history), then sends
+  /// one more message to the partner, whose seq must follow the two (3 or
+  /// 4: the partner sends one too). The worker hears of the verdict through
+  /// on_check_done. Both records must outlive the client.
+  void check_history(const user_record& mine, const user_record& theirs);
+
+  // -- presence scenario ------------------------------------------------------
+
+  /// Presence pushes about the partner received so far.
+  struct presence_log {
+    uint32_t online = 0;  ///< Pushes saying online (the watch's first one).
+    uint32_t offline = 0; ///< Pushes saying offline.
+    uint64_t first_offline_ns = 0; ///< Arrival of the first offline push.
+  };
+
+  /// Watches the partner (`watch`); its pushes go to presence().
+  void watch_partner();
+  /// The device disappears. `clean`: it closes the connection. Else it
+  /// vanishes: one last ping, and once that is written it neither reads
+  /// nor writes again, the socket kept open (the server must notice the
+  /// silence) until close().
+  void disappear(bool clean);
+  /// When disappear() took effect (the close, or the last frame written),
+  /// in ns since the epoch; 0 before.
+  uint64_t gone_ns() const noexcept {
+    return gone_ns_;
+  }
+  const presence_log& presence() const noexcept {
+    return presence_;
+  }
 
   bool online() const noexcept {
     return state_ == state::online;
@@ -88,8 +132,17 @@ private:
     ready,
     logging_in,
     online,
+    vanished, ///< disappear(false) took effect: no reads, no writes.
     closed
   };
+
+  /// What this client's sends and pushes are recorded or checked against.
+  enum class track_mode { off, record, verify };
+
+  /// Closed or vanished: handlers of its socket do nothing more.
+  bool silent() const noexcept {
+    return state_ == state::closed || state_ == state::vanished;
+  }
 
   void read_more();
   void on_bytes();
@@ -103,6 +156,12 @@ private:
   void maybe_ack();
   void send_ack();
   void fail(const char* why);
+  // bench_client_checks.cpp
+  void on_history(const incoming& in, bool ok);
+  void on_send_result(const incoming& in, bool ok);
+  void on_presence(const incoming& in);
+  void end_check(const std::string& problem);
+  void vanish_now();
 
   bench_worker& worker_;
   boost::asio::ip::tcp::socket socket_;
@@ -128,6 +187,15 @@ private:
   std::vector<std::string> to_register_;
   size_t register_next_ = 0;
   uint32_t register_inflight_ = 0;
+  uint64_t heartbeat_ns_ = 0;   ///< From the hello reply; 0: no pings.
+  uint64_t last_write_ns_ = 0;  ///< When the last write started.
+  track_mode track_ = track_mode::off;
+  user_record* record_ = nullptr;         ///< track_ record: written.
+  const user_record* mine_ = nullptr;     ///< track_ verify: checked...
+  const user_record* theirs_ = nullptr;   ///< ...against both.
+  bool vanishing_ = false; ///< disappear(false) waits for its last write.
+  uint64_t gone_ns_ = 0;
+  presence_log presence_;
 };
 
 } // namespace parley::bench

@@ -4,10 +4,6 @@
 #include <cstdio>
 #include <thread>
 
-#include <unistd.h>
-
-#include "proc_stats.hpp"
-
 namespace parley::bench {
 
 namespace asio = boost::asio;
@@ -46,6 +42,13 @@ bool wait_phase(const bench_options& o, const worker_pool& pool,
                 counter_field done, counter_field failed, uint64_t n) {
   return wait_until([&] { return pool.sum(done) + pool.sum(failed) >= n; },
                     o.phase_timeout_s);
+}
+
+uint64_t client_count(worker_pool& pool) {
+  uint64_t n = 0;
+  for (auto& w : pool.workers)
+    n += w->run_on([&w] { return w->clients().size(); });
+  return n;
 }
 
 } // namespace
@@ -87,54 +90,73 @@ uint64_t register_users(const bench_options& o, const bench_settings& settings,
   return ok;
 }
 
+phase_outcome connect_clients(const bench_options& o, worker_pool& pool,
+                              const tcp::endpoint& server) {
+  phase_outcome r;
+  auto n = client_count(pool);
+  auto threads = static_cast<uint32_t>(pool.workers.size());
+  auto sources = source_addresses(o.source_ips);
+  auto start = clock_type::now();
+  pool.each([&](bench_worker& w) {
+    w.connect_all(server, sources, o.connect_concurrency / threads);
+  });
+  r.in_time = wait_phase(o, pool, &worker_counters::connected,
+                         &worker_counters::connect_failed, n);
+  r.seconds = seconds_since(start);
+  r.done = pool.sum(&worker_counters::connected);
+  r.failed = pool.sum(&worker_counters::connect_failed);
+  return r;
+}
+
+phase_outcome login_clients(const bench_options& o, worker_pool& pool,
+                            double* synced_s) {
+  phase_outcome r;
+  auto n = pool.sum(&worker_counters::connected);
+  auto threads = static_cast<uint32_t>(pool.workers.size());
+  auto start = clock_type::now();
+  pool.each(
+    [&](bench_worker& w) { w.login_all(o.login_concurrency / threads); });
+  r.in_time = wait_phase(o, pool, &worker_counters::logged_in,
+                         &worker_counters::login_failed, n);
+  r.seconds = seconds_since(start);
+  r.done = pool.sum(&worker_counters::logged_in);
+  r.failed = pool.sum(&worker_counters::login_failed);
+  r.in_time =
+    wait_until([&] { return pool.sum(&worker_counters::synced) >= r.done; },
+               o.phase_timeout_s)
+    && r.in_time;
+  if (synced_s != nullptr)
+    *synced_s = seconds_since(start);
+  return r;
+}
+
 login_figures connect_and_login(const bench_options& o, worker_pool& pool,
                                 const tcp::endpoint& server,
                                 const rss_probe& rss) {
   login_figures f;
-  uint64_t n = 0;
-  for (auto& w : pool.workers)
-    n += w->run_on([&w] { return w->clients().size(); });
-  auto threads = static_cast<uint32_t>(pool.workers.size());
+  auto n = static_cast<unsigned long long>(client_count(pool));
   sleep_s(o.settle_s / 2);
   f.rss_before = rss();
 
-  auto sources = source_addresses(o.source_ips);
-  auto t_connect = clock_type::now();
-  pool.each([&](bench_worker& w) {
-    w.connect_all(server, sources, o.connect_concurrency / threads);
-  });
-  bool ok = wait_phase(o, pool, &worker_counters::connected,
-                       &worker_counters::connect_failed, n);
-  auto connect_s = seconds_since(t_connect);
-  auto connected = pool.sum(&worker_counters::connected);
-  std::printf(
-    "connect+hello: %llu of %llu in %.2f s (%.0f/s), %llu failed%s\n",
-    static_cast<unsigned long long>(connected),
-    static_cast<unsigned long long>(n), connect_s,
-    static_cast<double>(connected) / connect_s,
-    static_cast<unsigned long long>(pool.sum(&worker_counters::connect_failed)),
-    ok ? "" : "  TIMEOUT");
+  auto c = connect_clients(o, pool, server);
+  std::printf("connect+hello: %llu of %llu in %.2f s (%.0f/s), %llu "
+              "failed%s\n",
+              static_cast<unsigned long long>(c.done), n, c.seconds,
+              static_cast<double>(c.done) / c.seconds,
+              static_cast<unsigned long long>(c.failed),
+              c.in_time ? "" : "  TIMEOUT");
   sleep_s(o.settle_s / 2);
   f.rss_connected = rss();
 
-  auto t_login = clock_type::now();
-  pool.each(
-    [&](bench_worker& w) { w.login_all(o.login_concurrency / threads); });
-  ok = wait_phase(o, pool, &worker_counters::logged_in,
-                  &worker_counters::login_failed, n);
-  auto login_s = seconds_since(t_login);
-  f.logged_in = pool.sum(&worker_counters::logged_in);
-  wait_until([&] { return pool.sum(&worker_counters::synced) >= f.logged_in; },
-             o.phase_timeout_s);
-  auto synced_s = seconds_since(t_login);
-  std::printf(
-    "login: %llu of %llu in %.2f s (%.0f logins/s), all synced after "
-    "%.2f s, %llu failed%s\n",
-    static_cast<unsigned long long>(f.logged_in),
-    static_cast<unsigned long long>(n), login_s,
-    static_cast<double>(f.logged_in) / login_s, synced_s,
-    static_cast<unsigned long long>(pool.sum(&worker_counters::login_failed)),
-    ok ? "" : "  TIMEOUT");
+  double synced_s = 0;
+  auto l = login_clients(o, pool, &synced_s);
+  f.logged_in = l.done;
+  std::printf("login: %llu of %llu in %.2f s (%.0f logins/s), all synced "
+              "after %.2f s, %llu failed%s\n",
+              static_cast<unsigned long long>(l.done), n, l.seconds,
+              static_cast<double>(l.done) / l.seconds, synced_s,
+              static_cast<unsigned long long>(l.failed),
+              l.in_time ? "" : "  TIMEOUT");
   sleep_s(o.settle_s);
   f.rss_online = rss();
   return f;
@@ -161,9 +183,7 @@ traffic_figures run_traffic(const bench_options& o, worker_pool& pool,
   auto sends0 = snap(&worker_counters::send_ok);
   auto receipts0 = snap(&worker_counters::receipts);
   auto acks0 = snap(&worker_counters::acks);
-  auto server_cpu0 = o.server_pid ? cpu_seconds(o.server_pid) : std::nullopt;
-  auto self_cpu0 = self_cpu_seconds();
-  auto machine0 = machine_cpu_seconds();
+  cpu_meter cpu(o.server_pid);
   pool.each([](bench_worker& w) { w.set_recording(true); });
   auto t0 = clock_type::now();
   uint64_t last = 0;
@@ -185,15 +205,7 @@ traffic_figures run_traffic(const bench_options& o, worker_pool& pool,
     + std::chrono::duration_cast<clock_type::duration>(
       std::chrono::duration<double>(o.duration_s)));
   pool.each([](bench_worker& w) { w.set_recording(false); });
-  t.window_s = seconds_since(t0);
-  auto server_cpu1 = o.server_pid ? cpu_seconds(o.server_pid) : std::nullopt;
-  t.bench_cpu_s = self_cpu_seconds() - self_cpu0;
-  if (auto machine1 = machine_cpu_seconds(); machine0 && machine1) {
-    t.machine_busy_s = machine1->busy - machine0->busy;
-    t.machine_cores = static_cast<double>(::sysconf(_SC_NPROCESSORS_ONLN));
-  }
-  if (server_cpu0 && server_cpu1)
-    t.server_cpu_s = *server_cpu1 - *server_cpu0;
+  static_cast<cpu_window&>(t) = cpu.take();
   t.delivered = snap(&worker_counters::delivered_window);
   t.sends_ok = snap(&worker_counters::send_ok) - sends0;
   t.receipts = snap(&worker_counters::receipts) - receipts0;
@@ -233,11 +245,15 @@ void print_latency(const char* label, std::vector<uint32_t>& samples) {
               s.p999 / 1000, s.max / 1000, s.mean / 1000);
 }
 
-void print_cpu(const traffic_figures& t, uint64_t units, const char* unit) {
-  if (t.server_cpu_s && units > 0)
-    std::printf("  server CPU: %.0f%% of one core, %.1f us per %s\n",
-                100 * *t.server_cpu_s / t.window_s,
-                1e6 * *t.server_cpu_s / static_cast<double>(units), unit);
+void print_cpu(const cpu_window& t, uint64_t units, const char* unit) {
+  if (t.server_cpu_s) {
+    std::printf("  server CPU: %.0f%% of one core",
+                100 * *t.server_cpu_s / t.window_s);
+    if (units > 0)
+      std::printf(", %.1f us per %s",
+                  1e6 * *t.server_cpu_s / static_cast<double>(units), unit);
+    std::printf("\n");
+  }
   std::printf("  bench CPU:  %.0f%% of one core\n",
               100 * t.bench_cpu_s / t.window_s);
   if (t.machine_busy_s && t.server_cpu_s)
@@ -247,6 +263,19 @@ void print_cpu(const traffic_figures& t, uint64_t units, const char* unit) {
       100 * *t.machine_busy_s / t.window_s, 100 * t.machine_cores,
       std::max(0.0, 100 * (*t.machine_busy_s - *t.server_cpu_s - t.bench_cpu_s)
                       / t.window_s));
+}
+
+std::string cpu_text(const cpu_window& t) {
+  auto pct = [&](std::optional<double> s) {
+    return s ? std::to_string(static_cast<int>(100 * *s / t.window_s + 0.5))
+                 + "%"
+             : std::string{"n/a"};
+  };
+  std::optional<double> rest;
+  if (t.machine_busy_s && t.server_cpu_s)
+    rest = std::max(0.0, *t.machine_busy_s - *t.server_cpu_s - t.bench_cpu_s);
+  return "server " + pct(t.server_cpu_s) + ", bench " + pct(t.bench_cpu_s)
+         + ", rest of the machine " + pct(rest) + " (of one core)";
 }
 
 std::string kib_text(std::optional<uint64_t> kib) {

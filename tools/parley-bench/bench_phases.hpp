@@ -14,6 +14,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "bench_run.hpp"
+#include "proc_stats.hpp"
 #include "worker_pool.hpp"
 
 namespace parley::bench {
@@ -26,6 +27,29 @@ using rss_probe = std::function<std::optional<uint64_t>()>;
 uint64_t register_users(const bench_options& o, const bench_settings& settings,
                         const boost::asio::ip::tcp::endpoint& server,
                         const std::vector<std::string>& users);
+
+/// How a phase over every client of a pool ended (counters of a pool
+/// count from its creation: one pool per set of clients).
+struct phase_outcome {
+  uint64_t done = 0;
+  uint64_t failed = 0;
+  double seconds = 0;   ///< From its start to the last reply.
+  bool in_time = false; ///< Every client done or failed within
+                        ///< --phase-timeout.
+};
+
+/// Connects every client of the started `pool` and says hello,
+/// `o.connect_concurrency` in flight, bound to `o.source_ips` loopback
+/// addresses; waits for them all (bounded).
+phase_outcome connect_clients(const bench_options& o, worker_pool& pool,
+                              const boost::asio::ip::tcp::endpoint& server);
+
+/// Logs in every client connected by connect_clients,
+/// `o.login_concurrency` in flight; waits for the replies and then for
+/// every `synced` (each bounded); `synced_s` (if given) gets the time until
+/// the last `synced`.
+phase_outcome login_clients(const bench_options& o, worker_pool& pool,
+                            double* synced_s = nullptr);
 
 /// Server RSS at the points of connect_and_login.
 struct login_figures {
@@ -42,17 +66,11 @@ login_figures connect_and_login(const bench_options& o, worker_pool& pool,
                                 const rss_probe& rss);
 
 /// What the measured window of traffic gave.
-struct traffic_figures {
-  double window_s = 0;
+struct traffic_figures : cpu_window {
   uint64_t delivered = 0; ///< Deliveries received in the window.
   uint64_t sends_ok = 0;  ///< oks received in the window.
   uint64_t receipts = 0;  ///< receipt pushes received in the window.
   uint64_t acks = 0;      ///< acks sent in the window.
-  std::optional<double> server_cpu_s; ///< parleyd's CPU in the window.
-  double bench_cpu_s = 0;
-  /// The whole machine's busy CPU in the window (every process).
-  std::optional<double> machine_busy_s;
-  double machine_cores = 0; ///< CPUs online.
   bool drained = false;     ///< Every send answered, every delivery arrived.
   std::optional<uint64_t> rss_after;
   worker_samples samples; ///< Latencies of the window; errors of the run.
@@ -74,7 +92,11 @@ void print_latency(const char* label, std::vector<uint32_t>& samples);
 
 /// Server CPU (% of a core, us per `unit`), the bench's own CPU, and what
 /// the rest of the machine used meanwhile (other processes sharing it).
-void print_cpu(const traffic_figures& t, uint64_t units, const char* unit);
+void print_cpu(const cpu_window& t, uint64_t units, const char* unit);
+
+/// One line's worth of print_cpu: "server 85%, bench 20%, rest of the
+/// machine 3% (of one core)".
+std::string cpu_text(const cpu_window& t);
 
 /// "12.3 MiB", or "n/a".
 std::string kib_text(std::optional<uint64_t> kib);

@@ -1,13 +1,16 @@
 #include "bench_run.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
 
 #include <unistd.h>
 
+#include "bench_entities.hpp"
 #include "bench_groups.hpp"
 #include "bench_phases.hpp"
+#include "bench_presence.hpp"
 #include "proc_stats.hpp"
 
 namespace parley::bench {
@@ -88,12 +91,14 @@ int run_bench(const bench_options& opts) {
   if (groups)
     o.users = o.groups * o.members;
   int status = 0;
+  bool entities = o.scenario == scenario_kind::entities;
+  auto at_once = entities ? std::min(o.batch, o.users) : o.users;
   auto fd_limit = raise_fd_limit();
-  if (o.users + 64 > fd_limit) {
+  if (at_once + 64 > fd_limit) {
     std::fprintf(stderr,
                  "parley-bench: %u users need more than the %llu "
                  "open files this process may have\n",
-                 o.users, static_cast<unsigned long long>(fd_limit));
+                 at_once, static_cast<unsigned long long>(fd_limit));
     return 2;
   }
   tcp::endpoint server(asio::ip::make_address(o.host), o.port);
@@ -119,6 +124,11 @@ int run_bench(const bench_options& opts) {
   if (groups)
     what = std::to_string(o.groups) + " groups of " + std::to_string(o.members)
            + ", " + what;
+  else if (entities)
+    what = "entities, " + std::to_string(o.batch) + " online at a time";
+  else if (o.scenario == scenario_kind::presence)
+    what = std::string{"presence, watched devices "}
+           + (o.disappear == disappearance::close ? "close" : "vanish");
   std::printf("parley-bench: %u users (%s0..%u) -> %s:%u, %u thread(s), "
               "%s\n",
               o.users, prefix.c_str(), o.users - 1, o.host.c_str(), o.port,
@@ -132,6 +142,10 @@ int run_bench(const bench_options& opts) {
 
   if (register_users(o, settings, server, users) < users.size())
     status = 1;
+  if (entities)
+    return std::max(status, run_entities(o, settings, server, users, rss));
+  if (o.scenario == scenario_kind::presence)
+    return std::max(status, run_presence(o, settings, server, users, rss));
 
   worker_pool pool(settings, o.threads);
   if (groups) {

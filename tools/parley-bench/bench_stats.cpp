@@ -33,6 +33,7 @@ latency_summary summarize(std::vector<uint32_t>& samples) {
   if (samples.empty())
     return s;
   std::sort(samples.begin(), samples.end());
+  s.min = samples.front();
   s.p50 = rank(samples, 0.50);
   s.p90 = rank(samples, 0.90);
   s.p99 = rank(samples, 0.99);

@@ -33,6 +33,10 @@ struct worker_counters {
   std::atomic<uint64_t> closed{0}; ///< Connections lost unasked.
   std::atomic<uint64_t> groups_created{0};
   std::atomic<uint64_t> group_create_failed{0};
+  std::atomic<uint64_t> checks_ok{0};     ///< Entities: history checks...
+  std::atomic<uint64_t> checks_failed{0}; ///< ...passed and failed.
+  std::atomic<uint64_t> presence_online{0};  ///< Presence pushes about the
+  std::atomic<uint64_t> presence_offline{0}; ///< partner: online, offline.
   /// Highest send -> delivered latency (us) since the main thread last
   /// took it (progress lines show stalls as they happen).
   std::atomic<uint64_t> max_delivery_us{0};
@@ -54,7 +58,7 @@ void merge(worker_samples& into, const worker_samples& other);
 /// Percentiles of a set of samples (microseconds).
 struct latency_summary {
   size_t count = 0;
-  double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0, mean = 0;
+  double min = 0, p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0, mean = 0;
 };
 
 /// Sorts `samples` and summarizes them (nearest-rank percentiles).

@@ -10,6 +10,7 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr auto pace_tick = std::chrono::microseconds{500};
+constexpr auto keep_alive_tick = std::chrono::milliseconds{100};
 
 } // namespace
 
@@ -24,7 +25,19 @@ bench_worker::~bench_worker() {
 }
 
 void bench_worker::start() {
+  asio::post(context_, [this] { keep_alive(); });
   thread_ = std::thread([this] { context_.run(); });
+}
+
+void bench_worker::keep_alive() {
+  auto now = now_ns();
+  for (auto& c : clients_)
+    c->keep_alive(now);
+  keep_alive_timer_.expires_after(keep_alive_tick);
+  keep_alive_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec)
+      keep_alive();
+  });
 }
 
 void bench_worker::stop() {
@@ -212,8 +225,28 @@ void bench_worker::ping_all() {
 
 void bench_worker::close_all() {
   stop_traffic();
+  keep_alive_timer_.cancel();
   for (auto& c : clients_)
     c->close();
+}
+
+void bench_worker::at(std::chrono::steady_clock::time_point when,
+                      std::function<void()> f) {
+  auto timer = std::make_shared<asio::steady_timer>(context_, when);
+  timer->async_wait(
+    [timer, f = std::move(f)](const boost::system::error_code& ec) {
+      if (!ec)
+        f();
+    });
+}
+
+void bench_worker::on_check_done(const std::string& problem) {
+  if (problem.empty()) {
+    counters.checks_ok.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  counters.checks_failed.fetch_add(1, std::memory_order_relaxed);
+  count_error(problem);
 }
 
 worker_samples bench_worker::take_samples() {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
@@ -92,6 +93,9 @@ public:
 
   void ping_all();
   void close_all();
+  /// Runs `f` at `when` (on this thread; dropped if the worker stops
+  /// first).
+  void at(std::chrono::steady_clock::time_point when, std::function<void()> f);
 
   /// Recording on: deliveries and latencies count. Off: they don't.
   void set_recording(bool on) {
@@ -116,6 +120,9 @@ public:
   /// The same, for a group member: feeds the latency to the last member.
   void on_group_delivery(group_tracker& g, uint64_t seq, uint64_t sent_ns,
                          uint64_t now_ns);
+  /// A client's check_history ended: `problem` empty if it passed, else
+  /// counted as an error under that name.
+  void on_check_done(const std::string& problem);
   void count_error(std::string_view code);
   uint64_t now_ns() const;
 
@@ -127,6 +134,9 @@ private:
   void start_connects();
   void start_logins();
   void pace();
+  /// Every keep_alive_tick: each client pings if it has been silent for
+  /// half the server's heartbeat.
+  void keep_alive();
 
   bench_settings settings_;
   boost::asio::io_context context_{1};
@@ -153,6 +163,7 @@ private:
   size_t pace_next_ = 0;
   std::chrono::steady_clock::time_point pace_start_;
   boost::asio::steady_timer pace_timer_{context_};
+  boost::asio::steady_timer keep_alive_timer_{context_};
 };
 
 } // namespace parley::bench

@@ -19,9 +19,22 @@
 // at the end that every member got every other member's post exactly once
 // and in seq order (exit status 3 if not).
 //
+// --scenario entities: N users (up to 1,000,000), --batch of them online at
+// a time, each logs in, sends its partner one message and leaves, so every
+// user and conversation actor is active; reports the server's RSS per
+// active entity and after the server's passivate_s of idleness, then logs
+// everyone in again to check its pair's history (exit status 3 if not as
+// sent). See bench_entities.hpp.
+//
+// --scenario presence: user 2k watches user 2k+1, whose device then
+// disappears (--disappear close | vanish); reports the time from the
+// disappearance to the watcher's offline push, failing (3) on a missing
+// push. See bench_presence.hpp.
+//
 // Asio, one io_context per --threads thread; frames encoded with
 // msgpack-cxx.
 
+#include <cstdio>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -39,12 +52,54 @@ int main(int argc, char** argv) {
   app
     .add_option("--scenario", scenario,
                 "pairs: user 2k talks to 2k+1 (1:1); group: --groups groups "
-                "of --members members post into their group")
-    ->check(CLI::IsMember({"pairs", "group"}))
+                "of --members members post into their group; entities: "
+                "memory per active and passivated user/conversation actor, "
+                "history checked after passivation; presence: time from a "
+                "watched device's disappearance to the offline push")
+    ->check(CLI::IsMember({"pairs", "group", "entities", "presence"}))
     ->capture_default_str();
-  app.add_option("--users", o.users, "pairs: simulated users (even)")
+  app
+    .add_option("--users", o.users,
+                "pairs, entities, presence: simulated users (even; at most "
+                "19800 but for entities, which has --batch online at once)")
+    ->check(CLI::Range(2u, 1000000u))
+    ->capture_default_str();
+  app
+    .add_option("--batch", o.batch,
+                "entities: users online at a time (even)")
     ->check(CLI::Range(2u, 19800u))
     ->capture_default_str();
+  std::string disappear = "close";
+  app
+    .add_option("--disappear", disappear,
+                "presence: how watched devices go: close (the connection) "
+                "or vanish (a last ping, then neither read nor write, the "
+                "socket left open: the server notices after 2 x heartbeat_s)")
+    ->check(CLI::IsMember({"close", "vanish"}))
+    ->capture_default_str();
+  app
+    .add_option("--spread", o.spread_s,
+                "presence: seconds over which the disappearances are spread "
+                "evenly; 0 = all at once")
+    ->check(CLI::Range(0.0, 60.0))
+    ->capture_default_str();
+  app
+    .add_option("--hold-passivated", o.hold_passivated_s,
+                "entities: seconds to keep printing the server's RSS (once "
+                "a second) after the passivated sample")
+    ->check(CLI::Range(0.0, 600.0))
+    ->capture_default_str();
+  std::string server_conf_path;
+  app
+    .add_option("--server-conf", server_conf_path,
+                "the server's cluster.conf: its passivate_s, heartbeat_s "
+                "and presence_grace_ms time the entities and presence "
+                "scenarios (default: docs/operations.md's 60, 30, 1000; "
+                "bench.sh fills it in)")
+    ->check(CLI::ExistingFile);
+  app.add_option("--server-data", o.server_data,
+                 "the server's data directory: entities reports the size of "
+                 "its RocksDB WAL with the RSS (bench.sh fills it in)");
   app.add_option("--groups", o.groups, "group: groups")
     ->check(CLI::Range(1u, 9900u))
     ->capture_default_str();
@@ -140,19 +195,38 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   try {
     app.parse(argc, argv);
+    using parley::bench::scenario_kind;
     if (scenario == "group") {
-      o.scenario = parley::bench::scenario_kind::groups;
+      o.scenario = scenario_kind::groups;
       if (uint64_t{o.groups} * o.members > 19800)
         throw CLI::ValidationError("--groups * --members",
                                    "at most 19800 connections");
-    } else if (o.users % 2 != 0) {
-      throw CLI::ValidationError("--users", "must be even (users are pairs)");
+    } else {
+      if (o.users % 2 != 0)
+        throw CLI::ValidationError("--users",
+                                   "must be even (users are pairs)");
+      if (scenario == "entities") {
+        o.scenario = scenario_kind::entities;
+        if (o.batch % 2 != 0)
+          throw CLI::ValidationError("--batch", "must be even (pairs)");
+      } else if (o.users > 19800) {
+        throw CLI::ValidationError("--users", "at most 19800 connections");
+      }
+      if (scenario == "presence")
+        o.scenario = scenario_kind::presence;
     }
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  o.disappear = disappear == "vanish" ? parley::bench::disappearance::vanish
+                                      : parley::bench::disappearance::close;
   o.ack = !no_ack;
+  // Lines appear as they are printed, also into a pipe or file (scripts
+  // such as heap_probe.sh act on them).
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   try {
+    if (!server_conf_path.empty())
+      o.server = parley::bench::load_server_conf(server_conf_path);
     return parley::bench::run_bench(o);
   } catch (const std::exception& e) {
     std::cerr << "parley-bench: " << e.what() << std::endl;

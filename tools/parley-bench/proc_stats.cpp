@@ -1,5 +1,6 @@
 #include "proc_stats.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -67,6 +68,44 @@ std::optional<machine_cpu> machine_cpu_seconds() {
     static_cast<double>(user + nice + system + irq + softirq + steal) / tick;
   m.total = m.busy + static_cast<double>(idle + iowait) / tick;
   return m;
+}
+
+cpu_meter::cpu_meter(pid_t server)
+    : server_(server), start_(std::chrono::steady_clock::now()),
+      server0_(server ? cpu_seconds(server) : std::nullopt),
+      self0_(self_cpu_seconds()), machine0_(machine_cpu_seconds()) {
+  // nop
+}
+
+cpu_window cpu_meter::take() const {
+  cpu_window w;
+  w.window_s = std::chrono::duration<double>(std::chrono::steady_clock::now()
+                                             - start_)
+                 .count();
+  w.bench_cpu_s = self_cpu_seconds() - self0_;
+  if (auto server1 = server_ ? cpu_seconds(server_) : std::nullopt;
+      server0_ && server1)
+    w.server_cpu_s = *server1 - *server0_;
+  if (auto machine1 = machine_cpu_seconds(); machine0_ && machine1) {
+    w.machine_busy_s = machine1->busy - machine0_->busy;
+    w.machine_cores = static_cast<double>(::sysconf(_SC_NPROCESSORS_ONLN));
+  }
+  return w;
+}
+
+std::optional<uint64_t> wal_bytes(const std::string& data) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  uint64_t total = 0;
+  for (auto& e : fs::directory_iterator(fs::path(data) / "history", ec)) {
+    auto name = e.path().filename().string();
+    if (e.path().extension() == ".log" && !name.empty() && name[0] >= '0'
+        && name[0] <= '9')
+      total += e.file_size(ec);
+  }
+  if (ec)
+    return std::nullopt;
+  return total;
 }
 
 uint64_t raise_fd_limit() {

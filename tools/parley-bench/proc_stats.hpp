@@ -1,7 +1,9 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include <sys/types.h>
 
@@ -24,6 +26,36 @@ struct machine_cpu {
   double total = 0; ///< busy + idle + iowait.
 };
 std::optional<machine_cpu> machine_cpu_seconds();
+
+/// CPU used over a window of time: the server's, this process's, and the
+/// whole machine's (every process).
+struct cpu_window {
+  double window_s = 0;
+  std::optional<double> server_cpu_s; ///< Without a server pid: none.
+  double bench_cpu_s = 0;
+  std::optional<double> machine_busy_s;
+  double machine_cores = 0; ///< CPUs online.
+};
+
+/// Measures a cpu_window from its construction to take().
+class cpu_meter {
+public:
+  /// `server`: 0 for none.
+  explicit cpu_meter(pid_t server);
+  cpu_window take() const;
+
+private:
+  pid_t server_;
+  std::chrono::steady_clock::time_point start_;
+  std::optional<double> server0_;
+  double self0_;
+  std::optional<machine_cpu> machine0_;
+};
+
+/// Bytes in the RocksDB write-ahead logs (`*.log` but `LOG`) of a parleyd
+/// data directory (`data`/history): roughly what its memtables hold, as
+/// long as no flush happened. Nothing if the directory cannot be read.
+std::optional<uint64_t> wal_bytes(const std::string& data);
 
 /// Raises the soft open-files limit to the hard one; returns the new soft
 /// limit.

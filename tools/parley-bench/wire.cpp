@@ -72,6 +72,33 @@ std::string_view view(const msgpack::object& o) {
   return {};
 }
 
+uint64_t uint_of(const msgpack::object& o) {
+  return o.type == msgpack::type::POSITIVE_INTEGER ? o.via.u64 : 0;
+}
+
+void decode_history(const msgpack::object& list,
+                    std::vector<history_entry>& out) {
+  if (list.type != msgpack::type::ARRAY)
+    return;
+  for (uint32_t i = 0; i < list.via.array.size; ++i) {
+    const auto& m = list.via.array.ptr[i];
+    if (m.type != msgpack::type::MAP)
+      continue;
+    history_entry e;
+    for (uint32_t j = 0; j < m.via.map.size; ++j) {
+      const auto& kv = m.via.map.ptr[j];
+      auto key = view(kv.key);
+      if (key == "seq")
+        e.seq = uint_of(kv.val);
+      else if (key == "from")
+        e.from = view(kv.val);
+      else if (key == "body")
+        e.sent_ns = body_sent_ns(view(kv.val));
+    }
+    out.push_back(e);
+  }
+}
+
 } // namespace
 
 void append_hello(std::string& out, uint64_t id) {
@@ -129,6 +156,25 @@ void append_ping(std::string& out, uint64_t id) {
   frame(out, 2).field("t", "ping").field("id", id);
 }
 
+void append_history(std::string& out, uint64_t id, std::string_view conv,
+                    uint64_t before, uint32_t limit) {
+  frame(out, 5)
+    .field("t", "history")
+    .field("id", id)
+    .field("conv", conv)
+    .field("before", before)
+    .field("limit", limit);
+}
+
+void append_watch(std::string& out, uint64_t id,
+                  const std::vector<std::string>& users) {
+  frame f(out, 3);
+  f.field("t", "watch").field("id", id);
+  f.str("users").array(static_cast<uint32_t>(users.size()));
+  for (auto& u : users)
+    f.str(u);
+}
+
 bool decode(const char* data, size_t size, msgpack::zone& zone, incoming& out) {
   out = incoming{};
   zone.clear();
@@ -167,6 +213,14 @@ bool decode(const char* data, size_t size, msgpack::zone& zone, incoming& out) {
       out.from = view(v);
     else if (key == "kind")
       out.kind = view(v);
+    else if (key == "user")
+      out.user = view(v);
+    else if (key == "online" && v.type == msgpack::type::BOOLEAN)
+      out.online = v.via.boolean;
+    else if (key == "heartbeat_s")
+      out.heartbeat_s = uint_of(v);
+    else if (key == "msgs")
+      decode_history(v, out.msgs);
   }
   return !out.t.empty();
 }

@@ -25,6 +25,8 @@ enum class request_kind : uint8_t {
   send = 4,
   ping = 5,
   group_create = 6,
+  history = 7,
+  watch = 8,
 };
 
 /// An id for a request of `kind` sent at `sent_us` (microseconds since the
@@ -58,6 +60,18 @@ void append_group_create(std::string& out, uint64_t id, std::string_view name,
                          const std::vector<std::string>& members);
 void append_ack(std::string& out, std::string_view conv, uint64_t seq);
 void append_ping(std::string& out, uint64_t id);
+/// `history` of `conv`: the newest `limit` messages below seq `before`.
+void append_history(std::string& out, uint64_t id, std::string_view conv,
+                    uint64_t before, uint32_t limit);
+void append_watch(std::string& out, uint64_t id,
+                  const std::vector<std::string>& users);
+
+/// One message of a `history` reply.
+struct history_entry {
+  uint64_t seq = 0;
+  std::string_view from;
+  uint64_t sent_ns = 0; ///< body_sent_ns of its body (0: none).
+};
 
 /// The fields of an incoming frame that the bench looks at.
 struct incoming {
@@ -68,9 +82,13 @@ struct incoming {
   std::string_view body;
   std::string_view from;
   std::string_view kind;
+  std::string_view user; ///< presence push: whose presence.
   uint64_t id = 0;
   uint64_t seq = 0;
+  uint64_t heartbeat_s = 0; ///< hello reply.
   bool has_id = false;
+  bool online = false;             ///< presence push.
+  std::vector<history_entry> msgs; ///< history reply.
 };
 
 /// Decodes one frame payload. `zone` is scratch memory, cleared here.

@@ -60,7 +60,7 @@ TEST_CASE("roster: group_full counts the creator", "[groups][roster]") {
   CHECK(*over.refused == errc::group_full);
 }
 
-TEST_CASE("roster: only admins add and remove; current members skipped",
+TEST_CASE("roster: only admins add and remove, current members skipped",
           "[groups][roster]") {
   auto r = created({"bob"});
   auto by_member = r.plan_add("bob", {"cat"}, 100);
@@ -82,7 +82,7 @@ TEST_CASE("roster: only admins add and remove; current members skipped",
   CHECK_FALSE(r.plan_remove("ann", {"eve"}).event);
 }
 
-TEST_CASE("roster: removal ends the visible range; re-adding starts anew",
+TEST_CASE("roster: removal ends the visible range, re-adding starts anew",
           "[groups][roster]") {
   auto r = created({"bob", "cat"});
   apply_plan(r, r.plan_remove("ann", {"bob", "zed"}), 7);
