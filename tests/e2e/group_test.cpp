@@ -13,6 +13,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "e2e/e2e_assertions.hpp"
 #include "e2e/parleyd_process.hpp"
 
 using namespace parley::e2e;
@@ -28,12 +29,6 @@ entry entry_of(const json& m) {
           m.at("cmid").get<std::string>()};
 }
 
-json ok(device& d, json req) {
-  auto r = d->call(std::move(req));
-  INFO(d.user << "/" << d.name << ": " << r.dump());
-  REQUIRE(r.at("t") == "ok");
-  return r;
-}
 
 void require_err(const json& r, const std::string& code) {
   INFO(r.dump());
@@ -57,7 +52,7 @@ bool is_group_id(const std::string& conv) {
 
 std::string create_group(device& d, const std::string& name,
                          const std::vector<std::string>& members) {
-  auto r = ok(d, {{"t", "group_create"}, {"name", name}, {"members", members}});
+  auto r = require_ok(d, {{"t", "group_create"}, {"name", name}, {"members", members}});
   auto conv = r.at("conv").get<std::string>();
   INFO(conv);
   REQUIRE(is_group_id(conv));
@@ -65,7 +60,7 @@ std::string create_group(device& d, const std::string& name,
 }
 
 json group_info(device& d, const std::string& conv) {
-  return ok(d, {{"t", "group_info"}, {"conv", conv}});
+  return require_ok(d, {{"t", "group_info"}, {"conv", conv}});
 }
 
 json members_of(device& d, const std::string& conv) {
@@ -178,32 +173,14 @@ std::vector<json> read_replay(device& d) {
   }
 }
 
-std::vector<uint64_t> seqs(const std::vector<json>& msgs) {
-  std::vector<uint64_t> out;
-  for (auto& m : msgs)
-    out.push_back(m.at("seq").get<uint64_t>());
-  return out;
-}
 
-std::vector<uint64_t> seqs(const json& msgs) {
-  std::vector<uint64_t> out;
-  for (auto& m : msgs)
-    out.push_back(m.at("seq").get<uint64_t>());
-  return out;
-}
 
-std::vector<uint64_t> range(uint64_t first, uint64_t last) {
-  std::vector<uint64_t> out;
-  for (auto s = first; s <= last; ++s)
-    out.push_back(s);
-  return out;
-}
 
 json history(device& d, const std::string& conv, json extra = json::object()) {
   json req = {{"t", "history"}, {"conv", conv}};
   for (auto& [k, v] : extra.items())
     req[k] = v;
-  return ok(d, std::move(req));
+  return require_ok(d, std::move(req));
 }
 
 /// All of `d`'s readable history, paged forward with `after`.
@@ -226,7 +203,7 @@ json history_all(device& d, const std::string& conv) {
 
 /// `user`'s {delivered, read} from `d`'s receipts query.
 json receipts_by_user(device& d, const std::string& conv) {
-  auto r = ok(d, {{"t", "receipts"}, {"conv", conv}});
+  auto r = require_ok(d, {{"t", "receipts"}, {"conv", conv}});
   json out = json::object();
   for (auto& m : r.at("members"))
     out[m.at("user").get<std::string>()] = m;
@@ -250,7 +227,7 @@ void wait_delivered(device& d, const std::string& conv, const std::string& user,
 
 /// The `convs` entry of `conv` as `d` sees it (null if absent).
 json conv_entry(device& d, const std::string& conv) {
-  auto r = ok(d, {{"t", "convs"}});
+  auto r = require_ok(d, {{"t", "convs"}});
   for (auto& x : r.at("convs"))
     if (x.at("conv") == conv)
       return x;
@@ -330,12 +307,12 @@ TEST_CASE("group_create: the member message, the group push and group_info",
   err(a1,
       {{"t", "group_create"}, {"name", "x"}, {"members", {"bob", "nobody"}}},
       "no_such_user");
-  CHECK(ok(a1, {{"t", "convs"}}).at("convs").empty());
-  CHECK(ok(b1, {{"t", "convs"}}).at("convs").empty());
+  CHECK(require_ok(a1, {{"t", "convs"}}).at("convs").empty());
+  CHECK(require_ok(b1, {{"t", "convs"}}).at("convs").empty());
   for (auto* d : {&a2, &b1, &c1, &d1})
     CHECK(no_push(*d->c, 100ms));
 
-  auto r = ok(a1, {{"t", "group_create"},
+  auto r = require_ok(a1, {{"t", "group_create"},
                    {"name", "trip"},
                    {"members", {"bob", "cat"}}});
   CHECK(r.size() == 3); // t, id, conv
@@ -406,7 +383,7 @@ TEST_CASE("group_create: the member message, the group push and group_info",
                 {"users", {"bob", "cat"}},
                 {"name", std::string(128, 'n')},
                 {"owner", "bob"}});
-  auto solo = ok(d1, {{"t", "group_create"}, {"name", "solo"}})
+  auto solo = require_ok(d1, {{"t", "group_create"}, {"name", "solo"}})
                 .at("conv")
                 .get<std::string>();
   CHECK(members_of(d1, solo) == json{"dan"});
@@ -416,7 +393,7 @@ TEST_CASE("group_create: the member message, the group push and group_info",
       "bad_request");
   CHECK(history(b1, conv).at("msgs").size() == 1);
   // group_info on a direct conversation: bad_request.
-  auto direct = ok(a1, send_to("bob", "hi", "x1")).at("conv").get<std::string>();
+  auto direct = require_ok(a1, send_to("bob", "hi", "x1")).at("conv").get<std::string>();
   err(a1, {{"t", "group_info"}, {"conv", direct}}, "bad_request");
 }
 
@@ -527,7 +504,7 @@ TEST_CASE("group: an offline member catches up from its acked position",
   auto conv = create_group(a, "catchup", {"bob", "cat"});
   CHECK(next_change(c).msg.at("seq") == 1);
   for (int i = 0; i < 3; ++i)
-    ok(a, send_conv(conv, "early " + std::to_string(i),
+    require_ok(a, send_conv(conv, "early " + std::to_string(i),
                     "e" + std::to_string(i)));
   for (uint64_t s = 2; s <= 4; ++s)
     CHECK(next_msg(c).at("seq") == s);
@@ -541,7 +518,7 @@ TEST_CASE("group: an offline member catches up from its acked position",
   for (int i = 0; i < 10; ++i) {
     auto& d = i % 2 == 0 ? a : b;
     auto cmid = "late-" + std::to_string(i);
-    auto r = ok(d, send_conv(conv, "late " + std::to_string(i), cmid));
+    auto r = require_ok(d, send_conv(conv, "late " + std::to_string(i), cmid));
     sent.emplace_back(r.at("seq").get<uint64_t>(), d.user, cmid);
   }
   REQUIRE(std::get<0>(sent.front()) == 5);
@@ -561,7 +538,7 @@ TEST_CASE("group: an offline member catches up from its acked position",
   CHECK(replay[9].at("body") == "late 9");
   CHECK(no_push(*c2.c, 200ms));
   // Live traffic follows.
-  ok(b, send_conv(conv, "live", "live-1"));
+  require_ok(b, send_conv(conv, "live", "live-1"));
   CHECK(next_msg(c2).at("seq") == 15);
 
   // A device never seen before replays the whole of cat's part, the
@@ -602,13 +579,13 @@ TEST_CASE("group: only admins add and remove, an added member reads from "
   CHECK(no_push(*d.c, 100ms));
 
   for (int i = 0; i < 3; ++i)
-    ok(a, send_conv(conv, "before dan " + std::to_string(i),
+    require_ok(a, send_conv(conv, "before dan " + std::to_string(i),
                     "b" + std::to_string(i)));
   for (auto* x : {&b, &c})
     for (uint64_t s = 2; s <= 4; ++s)
       CHECK(next_msg(*x).at("seq") == s);
 
-  auto add = ok(a, {{"t", "group_add"}, {"conv", conv}, {"members", {"dan"}}});
+  auto add = require_ok(a, {{"t", "group_add"}, {"conv", conv}, {"members", {"dan"}}});
   CHECK(add.size() == 2); // t, id
   const uint64_t F = 5;
   json body = {{"event", "add"}, {"by", "ann"}, {"users", {"dan"}}};
@@ -648,8 +625,8 @@ TEST_CASE("group: only admins add and remove, an added member reads from "
   CHECK(seqs(read_replay(d2)) == std::vector<uint64_t>{F});
 
   // Adding an existing member, removing a non-member: ok, nothing happens.
-  ok(a, {{"t", "group_add"}, {"conv", conv}, {"members", {"bob", "dan"}}});
-  ok(a, {{"t", "group_remove"}, {"conv", conv}, {"members", {"eve"}}});
+  require_ok(a, {{"t", "group_add"}, {"conv", conv}, {"members", {"bob", "dan"}}});
+  require_ok(a, {{"t", "group_remove"}, {"conv", conv}, {"members", {"eve"}}});
   CHECK(no_push(*b.c, 300ms));
   // An unknown user among known ones: no_such_user, nobody added.
   err(a, {{"t", "group_add"}, {"conv", conv}, {"members", {"eve", "nobody"}}},
@@ -662,7 +639,7 @@ TEST_CASE("group: only admins add and remove, an added member reads from "
   CHECK(conv_entry(e, conv).is_null());
   err(e, {{"t", "history"}, {"conv", conv}}, "forbidden");
   // None of those wrote a message: the next one is F + 1.
-  CHECK(ok(c, send_conv(conv, "after", "after-1")).at("seq") == F + 1);
+  CHECK(require_ok(c, send_conv(conv, "after", "after-1")).at("seq") == F + 1);
   CHECK(next_msg(d).at("seq") == F + 1);
 }
 
@@ -693,14 +670,14 @@ TEST_CASE("group: removal cuts off live traffic and replay", "[e2e][groups]") {
                   {"kind", "delivered"}, {"seq", 1}});
   }
   for (int i = 0; i < 3; ++i)
-    ok(a, send_conv(conv, "m" + std::to_string(i), "m" + std::to_string(i)));
+    require_ok(a, send_conv(conv, "m" + std::to_string(i), "m" + std::to_string(i)));
   for (uint64_t s = 2; s <= 4; ++s)
     CHECK(next_msg(b1).at("seq") == s);
   for (uint64_t s = 2; s <= 4; ++s)
     CHECK(next_msg(c).at("seq") == s);
 
   const uint64_t R = 5;
-  ok(a, {{"t", "group_remove"}, {"conv", conv}, {"members", {"bob"}}});
+  require_ok(a, {{"t", "group_remove"}, {"conv", conv}, {"members", {"bob"}}});
   json body = {{"event", "remove"}, {"by", "ann"}, {"users", {"bob"}}};
   for (auto* x : {&b1, &c}) {
     INFO(x->user);
@@ -714,10 +691,10 @@ TEST_CASE("group: removal cuts off live traffic and replay", "[e2e][groups]") {
   // The others keep talking (and typing); bob's online device hears none
   // of it.
   for (int i = 0; i < 3; ++i)
-    ok(a, send_conv(conv, "after " + std::to_string(i),
+    require_ok(a, send_conv(conv, "after " + std::to_string(i),
                     "a" + std::to_string(i)));
   for (int i = 0; i < 2; ++i)
-    ok(c, send_conv(conv, "cat " + std::to_string(i), "c" + std::to_string(i)));
+    require_ok(c, send_conv(conv, "cat " + std::to_string(i), "c" + std::to_string(i)));
   c->send_no_id({{"t", "typing"}, {"conv", conv}, {"on", true}});
   for (uint64_t s = R + 1; s <= R + 3; ++s)
     CHECK(next_msg(c).at("seq") == s);
@@ -788,7 +765,7 @@ TEST_CASE("group: removal cuts off live traffic and replay", "[e2e][groups]") {
 
   // Re-added, bob reads from his new addition on; the earlier part is gone.
   const uint64_t A = R + 6;
-  ok(a, {{"t", "group_add"}, {"conv", conv}, {"members", {"bob"}}});
+  require_ok(a, {{"t", "group_add"}, {"conv", conv}, {"members", {"bob"}}});
   auto seen = next_change(b1);
   check_member_msg(seen.msg, conv, A, "ann",
                    {{"event", "add"}, {"by", "ann"}, {"users", {"bob"}}});
@@ -806,7 +783,7 @@ TEST_CASE("group: removal cuts off live traffic and replay", "[e2e][groups]") {
   CHECK(x.at("last_seq") == A);
   CHECK(x.at("read_seq") == A - 1);
   CHECK(x.at("unread") == 1);
-  ok(c, send_conv(conv, "welcome back", "wb"));
+  require_ok(c, send_conv(conv, "welcome back", "wb"));
   CHECK(next_msg(b1).at("seq") == A + 1);
   CHECK(next_msg(b2).at("seq") == A + 1);
 }
@@ -959,11 +936,11 @@ TEST_CASE("group: roles, membership and reading ranges survive a restart "
     auto a = f.login("ann", "a1");
     auto c = f.login("cat", "c1");
     conv = create_group(a, "durable", {"bob", "cat"});
-    ok(a, send_conv(conv, "one", "1"));                                   // 2
-    ok(a, {{"t", "group_remove"}, {"conv", conv}, {"members", {"bob"}}}); // 3
-    ok(a, {{"t", "group_add"}, {"conv", conv}, {"members", {"dan"}}});    // 4
-    ok(a, {{"t", "group_leave"}, {"conv", conv}});                        // 5
-    ok(c, send_conv(conv, "two", "2"));                                   // 6
+    require_ok(a, send_conv(conv, "one", "1"));                                   // 2
+    require_ok(a, {{"t", "group_remove"}, {"conv", conv}, {"members", {"bob"}}}); // 3
+    require_ok(a, {{"t", "group_add"}, {"conv", conv}, {"members", {"dan"}}});    // 4
+    require_ok(a, {{"t", "group_leave"}, {"conv", conv}});                        // 5
+    require_ok(c, send_conv(conv, "two", "2"));                                   // 6
   }
   if (crash) {
     f.crash();
@@ -992,10 +969,10 @@ TEST_CASE("group: roles, membership and reading ranges survive a restart "
   CHECK(conv_entry(b, conv).at("left") == true);
   CHECK(conv_entry(b, conv).at("last_seq") == 3);
   // The sequence goes on from where it was.
-  CHECK(ok(c, {{"t", "group_add"}, {"conv", conv}, {"members", {"bob"}}})
+  CHECK(require_ok(c, {{"t", "group_add"}, {"conv", conv}, {"members", {"bob"}}})
           .at("t")
         == "ok");
-  CHECK(ok(d, send_conv(conv, "three", "3")).at("seq") == 8);
+  CHECK(require_ok(d, send_conv(conv, "three", "3")).at("seq") == 8);
   CHECK(next_change(b).msg.at("seq") == 7);
   CHECK(next_msg(b).at("seq") == 8);
 }
@@ -1011,7 +988,7 @@ TEST_CASE("group: a member leaves", "[e2e][groups]") {
   next_change(c);
   drain(*a.c, 100ms);
 
-  auto r = ok(c, {{"t", "group_leave"}, {"conv", conv}});
+  auto r = require_ok(c, {{"t", "group_leave"}, {"conv", conv}});
   CHECK(r.size() == 2);
   json body = {{"event", "leave"}, {"by", "cat"}, {"users", {"cat"}}};
   for (auto* x : {&a, &b}) {
@@ -1028,7 +1005,7 @@ TEST_CASE("group: a member leaves", "[e2e][groups]") {
 
   err(c, send_conv(conv, "still here?", "s1"), "forbidden");
   err(c, {{"t", "group_leave"}, {"conv", conv}}, "forbidden");
-  ok(b, send_conv(conv, "bye cat", "bye"));
+  require_ok(b, send_conv(conv, "bye cat", "bye"));
   CHECK(next_msg(a).at("seq") == 3);
   CHECK(no_push(*c.c, 300ms));
   auto x = conv_entry(c, conv);
@@ -1051,11 +1028,11 @@ TEST_CASE("group: when the owner leaves, the oldest member becomes owner",
   // Created with cat before bob: a tie on age, broken by the order added.
   auto conv = create_group(a, "club", {"cat", "bob"});
   CHECK(members_of(a, conv) == json{"ann", "cat", "bob"});
-  ok(a, {{"t", "group_add"}, {"conv", conv}, {"members", {"dan"}}});
+  require_ok(a, {{"t", "group_add"}, {"conv", conv}, {"members", {"dan"}}});
   for (auto* x : {&a, &b, &c, &d})
     drain(*x->c, 150ms);
 
-  ok(a, {{"t", "group_leave"}, {"conv", conv}});
+  require_ok(a, {{"t", "group_leave"}, {"conv", conv}});
   json body = {{"event", "leave"},
                {"by", "ann"},
                {"users", {"ann"}},
@@ -1079,14 +1056,14 @@ TEST_CASE("group: when the owner leaves, the oldest member becomes owner",
       "forbidden");
   err(a, {{"t", "group_add"}, {"conv", conv}, {"members", {"eve"}}},
       "forbidden");
-  ok(c, {{"t", "group_add"}, {"conv", conv}, {"members", {"eve"}}});
-  ok(c, {{"t", "group_remove"}, {"conv", conv}, {"members", {"dan"}}});
+  require_ok(c, {{"t", "group_add"}, {"conv", conv}, {"members", {"eve"}}});
+  require_ok(c, {{"t", "group_remove"}, {"conv", conv}, {"members", {"dan"}}});
   CHECK(members_of(e, conv) == json{"cat", "bob", "eve"});
   for (auto* x : {&b, &c, &d, &e})
     drain(*x->c, 150ms);
 
   // cat leaves: bob (a member since the creation) is older than eve.
-  ok(c, {{"t", "group_leave"}, {"conv", conv}});
+  require_ok(c, {{"t", "group_leave"}, {"conv", conv}});
   auto seen = next_change(e);
   CHECK(body_of(seen.msg)
         == json{{"event", "leave"},
@@ -1098,12 +1075,12 @@ TEST_CASE("group: when the owner leaves, the oldest member becomes owner",
   CHECK(info.at("owner") == "bob");
   CHECK(info.at("admins") == json{"bob"});
   CHECK(info.at("members") == json{"bob", "eve"});
-  ok(b, {{"t", "group_leave"}, {"conv", conv}});
+  require_ok(b, {{"t", "group_leave"}, {"conv", conv}});
   CHECK(body_of(next_change(e).msg).at("owner") == "eve");
   CHECK(group_info(e, conv).at("admins") == json{"eve"});
 
   // The last member leaves: owner null, and nobody can act on it again.
-  ok(e, {{"t", "group_leave"}, {"conv", conv}});
+  require_ok(e, {{"t", "group_leave"}, {"conv", conv}});
   auto last = next_group_push(e);
   CHECK(last.contains("owner"));
   CHECK(last.at("owner").is_null());
@@ -1138,7 +1115,7 @@ TEST_CASE("group_full at the default max_group of 100", "[e2e][groups]") {
   std::vector<std::string> all101(users.begin() + 1, users.end());
   err(owner, {{"t", "group_create"}, {"name", "big"}, {"members", all101}},
       "group_full");
-  CHECK(ok(owner, {{"t", "convs"}}).at("convs").empty());
+  CHECK(require_ok(owner, {{"t", "convs"}}).at("convs").empty());
   // 100 (the creator listed too, and a duplicate): fine.
   std::vector<std::string> all100(users.begin(), users.begin() + 100);
   all100.push_back("u001");
@@ -1151,10 +1128,10 @@ TEST_CASE("group_full at the default max_group of 100", "[e2e][groups]") {
       "group_full");
   CHECK(members_of(owner, conv).size() == 100);
   auto last = f.login("u100", "d");
-  CHECK(ok(last, {{"t", "convs"}}).at("convs").empty());
+  CHECK(require_ok(last, {{"t", "convs"}}).at("convs").empty());
   // Room again after a removal.
-  ok(owner, {{"t", "group_remove"}, {"conv", conv}, {"members", {"u050"}}});
-  ok(owner, {{"t", "group_add"}, {"conv", conv}, {"members", {"u100"}}});
+  require_ok(owner, {{"t", "group_remove"}, {"conv", conv}, {"members", {"u050"}}});
+  require_ok(owner, {{"t", "group_add"}, {"conv", conv}, {"members", {"u100"}}});
   CHECK(members_of(last, conv).size() == 100);
 }
 
@@ -1168,15 +1145,15 @@ TEST_CASE("group_full honours cluster.conf max_group", "[e2e][groups]") {
           {"members", {"bob", "cat", "dan"}}},
       "group_full");
   auto conv = create_group(a, "three", {"bob"});
-  ok(a, {{"t", "group_add"}, {"conv", conv}, {"members", {"cat"}}});
+  require_ok(a, {{"t", "group_add"}, {"conv", conv}, {"members", {"cat"}}});
   err(a, {{"t", "group_add"}, {"conv", conv}, {"members", {"dan"}}},
       "group_full");
-  ok(a, {{"t", "group_remove"}, {"conv", conv}, {"members", {"bob"}}});
+  require_ok(a, {{"t", "group_remove"}, {"conv", conv}, {"members", {"bob"}}});
   // Two for one seat: refused as a whole, nobody added.
   err(a, {{"t", "group_add"}, {"conv", conv}, {"members", {"dan", "eve"}}},
       "group_full");
   CHECK(members_of(a, conv) == json{"ann", "cat"});
-  ok(a, {{"t", "group_add"}, {"conv", conv}, {"members", {"dan"}}});
+  require_ok(a, {{"t", "group_add"}, {"conv", conv}, {"members", {"dan"}}});
   CHECK(members_of(a, conv) == json{"ann", "cat", "dan"});
 }
 
@@ -1188,8 +1165,8 @@ TEST_CASE("group: a non-member learns nothing, existing group or not",
   auto b = f.login("bob", "b1");
   auto e = f.login("eve", "e1");
   auto conv = create_group(a, "secret", {"bob"});
-  ok(a, send_conv(conv, "psst", "p1"));
-  auto direct = ok(a, send_to("bob", "hi", "d1")).at("conv").get<std::string>();
+  require_ok(a, send_conv(conv, "psst", "p1"));
+  auto direct = require_ok(a, send_to("bob", "hi", "d1")).at("conv").get<std::string>();
   drain(*b.c, 150ms);
   const std::string missing = "g.00000000000000000000000000000000";
 
@@ -1226,7 +1203,7 @@ TEST_CASE("group: a non-member learns nothing, existing group or not",
   CHECK(no_push(*b.c, 200ms));
   CHECK(members_of(a, conv) == json{"ann", "bob"});
   CHECK(seqs(history(b, conv).at("msgs")) == range(1, 2));
-  CHECK(ok(e, {{"t", "convs"}}).at("convs").empty());
+  CHECK(require_ok(e, {{"t", "convs"}}).at("convs").empty());
 }
 
 TEST_CASE("group receipts: the query and coalesced pushes", "[e2e][groups]") {
@@ -1237,7 +1214,7 @@ TEST_CASE("group receipts: the query and coalesced pushes", "[e2e][groups]") {
   auto c = f.login("cat", "c1");
   auto conv = create_group(a, "seen", {"bob", "cat"});
   for (int i = 0; i < 5; ++i)
-    ok(a, send_conv(conv, "m" + std::to_string(i), "m" + std::to_string(i)));
+    require_ok(a, send_conv(conv, "m" + std::to_string(i), "m" + std::to_string(i)));
   for (auto* x : {&b, &c}) {
     CHECK(next_change(*x).msg.at("seq") == 1);
     for (uint64_t s = 2; s <= 6; ++s)

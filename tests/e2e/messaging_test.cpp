@@ -6,25 +6,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "e2e/e2e_assertions.hpp"
 #include "e2e/parleyd_process.hpp"
 
 using namespace parley::e2e;
 
 namespace {
 
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-    .count();
-}
 
-/// Sends and requires `ok`; returns the reply.
-json send_ok(device& d, json req) {
-  auto r = d->call(std::move(req));
-  INFO(r.dump());
-  REQUIRE(r.at("t") == "ok");
-  return r;
-}
 
 /// The next `msg` push; fails the test if none comes.
 json next_msg(device& d) {
@@ -54,7 +43,7 @@ TEST_CASE("send reaches every device of both members, in gapless order",
   auto b2 = f.login("bob", "b2");
 
   auto t0 = now_ms();
-  auto r = send_ok(a1, send_to("bob", "hi bob", "c1"));
+  auto r = require_ok(a1, send_to("bob", "hi bob", "c1"));
   auto t1 = now_ms();
   REQUIRE(r.at("conv").is_string());
   auto conv = r.at("conv").get<std::string>();
@@ -74,7 +63,7 @@ TEST_CASE("send reaches every device of both members, in gapless order",
 
   // The reply goes the other way, by conv, with a bin body and a kind.
   std::vector<uint8_t> blob = {0, 1, 2, 0xff, 0xfe, 0x80, 0};
-  auto r2 = send_ok(b2, {{"t", "send"},
+  auto r2 = require_ok(b2, {{"t", "send"},
                          {"conv", conv},
                          {"body", bin(blob)},
                          {"cmid", "c1"},
@@ -93,7 +82,7 @@ TEST_CASE("send reaches every device of both members, in gapless order",
   }
 
   // The same conversation whoever opens it: `to` from bob finds it.
-  auto r3 = send_ok(b1, send_to("alice", "", "c3")); // an empty body is fine
+  auto r3 = require_ok(b1, send_to("alice", "", "c3")); // an empty body is fine
   CHECK(r3.at("conv") == conv);
   CHECK(r3.at("seq") == 3);
 
@@ -125,17 +114,17 @@ TEST_CASE("send is idempotent on (user, conv, cmid)", "[e2e][messaging]") {
   auto a = f.login("alice", "a1");
   auto b = f.login("bob", "b1");
 
-  auto first = send_ok(a, send_to("bob", "once", "dup-1"));
+  auto first = require_ok(a, send_to("bob", "once", "dup-1"));
   auto conv = first.at("conv").get<std::string>();
   auto m = next_msg(b);
   CHECK(m.at("seq") == 1);
 
   // A retry (to or conv, even with another body) returns the original.
-  auto again = send_ok(a, send_to("bob", "once", "dup-1"));
+  auto again = require_ok(a, send_to("bob", "once", "dup-1"));
   CHECK(again.at("seq") == first.at("seq"));
   CHECK(again.at("ts") == first.at("ts"));
   CHECK(again.at("conv") == conv);
-  auto again2 = send_ok(a, send_conv(conv, "different", "dup-1"));
+  auto again2 = require_ok(a, send_conv(conv, "different", "dup-1"));
   CHECK(again2.at("seq") == 1);
   CHECK(again2.at("ts") == first.at("ts"));
   // ... and pushes nothing.
@@ -154,7 +143,7 @@ TEST_CASE("send is idempotent on (user, conv, cmid)", "[e2e][messaging]") {
   CHECK(no_push(*b.c, std::chrono::milliseconds(300)));
 
   // The cmid belongs to its sender: bob's "dup-1" is a new message.
-  auto bobs = send_ok(b, send_conv(conv, "mine", "dup-1"));
+  auto bobs = require_ok(b, send_conv(conv, "mine", "dup-1"));
   CHECK(bobs.at("seq") == 3);
   // Nothing was created by the retries: history holds exactly 1..3.
   auto h = a->call({{"t", "history"}, {"conv", conv}});
@@ -176,10 +165,10 @@ TEST_CASE("send validation: max_body, cmid, target, membership",
   auto c = f.login("carol", "c1");
 
   // max_body, str and bin: exactly max_body passes, one more byte does not.
-  CHECK(send_ok(a, send_to("bob", std::string(1000, 'x'), "b1")).at("seq")
+  CHECK(require_ok(a, send_to("bob", std::string(1000, 'x'), "b1")).at("seq")
         == 1);
   auto conv =
-    send_ok(a, send_to("bob", bin(std::vector<uint8_t>(1000, 7)), "b2"))
+    require_ok(a, send_to("bob", bin(std::vector<uint8_t>(1000, 7)), "b2"))
       .at("conv")
       .get<std::string>();
   require_err(a->call(send_to("bob", std::string(1001, 'x'), "b3")),
@@ -188,7 +177,7 @@ TEST_CASE("send validation: max_body, cmid, target, membership",
               "bad_request");
 
   // cmid: required, a string of at most 64 bytes.
-  CHECK(send_ok(a, send_to("bob", "x", std::string(64, 'c'))).at("seq") == 3);
+  CHECK(require_ok(a, send_to("bob", "x", std::string(64, 'c'))).at("seq") == 3);
   require_err(a->call(send_to("bob", "x", std::string(65, 'c'))),
               "bad_request");
   require_err(a->call({{"t", "send"}, {"to", "bob"}, {"body", "x"}}),
@@ -261,7 +250,7 @@ TEST_CASE("receipts: delivered and read pushes and the receipts query",
   auto b2 = f.login("bob", "b2");
   std::string conv;
   for (int i = 1; i <= 4; ++i)
-    conv = send_ok(a1, send_to("bob", "m" + std::to_string(i),
+    conv = require_ok(a1, send_to("bob", "m" + std::to_string(i),
                                "r" + std::to_string(i)))
              .at("conv")
              .get<std::string>();
@@ -348,12 +337,12 @@ TEST_CASE("convs lists conversations with unread counts and typing is relayed",
 
   std::string ab, cb;
   for (int i = 1; i <= 5; ++i)
-    ab = send_ok(
+    ab = require_ok(
            a, send_to("bob", "a" + std::to_string(i), "a" + std::to_string(i)))
            .at("conv")
            .get<std::string>();
   for (int i = 1; i <= 2; ++i)
-    cb = send_ok(
+    cb = require_ok(
            c, send_to("bob", "c" + std::to_string(i), "c" + std::to_string(i)))
            .at("conv")
            .get<std::string>();

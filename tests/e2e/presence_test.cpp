@@ -6,24 +6,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "e2e/e2e_assertions.hpp"
 #include "e2e/parleyd_process.hpp"
 
 using namespace parley::e2e;
 
 namespace {
 
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-    .count();
-}
 
-json ok(device& d, json req) {
-  auto r = d->call(std::move(req));
-  INFO(r.dump());
-  REQUIRE(r.at("t") == "ok");
-  return r;
-}
 
 /// The presence reply's line for `user`.
 json line_of(const json& reply, const std::string& user) {
@@ -43,9 +33,9 @@ struct presence_world {
     for (auto u : {"alice", "bob", "carol", "dave"})
       f.register_user(u);
     auto a = f.login("alice", "setup");
-    ok(a, send_to("bob", "hi", "c1"));
+    require_ok(a, send_to("bob", "hi", "c1"));
     auto b = f.login("bob", "setup");
-    ok(b, {{"t", "group_create"}, {"name", "g"}, {"members", {"dave"}}});
+    require_ok(b, {{"t", "group_create"}, {"name", "g"}, {"members", {"dave"}}});
     a.c.reset();
     b.c.reset();
     // Let the setup devices' grace pass: alice and bob are offline.
@@ -63,7 +53,7 @@ TEST_CASE("presence: who is online, seen only by those who share a "
   auto alice = w.f.login("alice", "phone");
   auto bob = w.f.login("bob", "phone");
   auto t0 = now_ms();
-  auto r = ok(bob, {{"t", "presence"},
+  auto r = require_ok(bob, {{"t", "presence"},
                     {"users", {"alice", "carol", "dave", "nobody", "bob"}}});
   REQUIRE(r.at("users").size() == 5);
   CHECK(r.at("users")[0].at("user") == "alice"); // in request order
@@ -83,7 +73,7 @@ TEST_CASE("presence: who is online, seen only by those who share a "
   CHECK(n == json{{"user", "nobody"}, {"online", false}});
   // Visibility is mutual and only through shared conversations.
   auto carol = w.f.login("carol", "phone");
-  auto rc = ok(carol, {{"t", "presence"}, {"users", {"alice", "bob"}}});
+  auto rc = require_ok(carol, {{"t", "presence"}, {"users", {"alice", "bob"}}});
   CHECK(line_of(rc, "alice") == json{{"user", "alice"}, {"online", false}});
   CHECK(line_of(rc, "bob") == json{{"user", "bob"}, {"online", false}});
   // Bad input.
@@ -102,7 +92,7 @@ TEST_CASE("presence: watchers get online and offline pushes, with last_seen",
   opts.presence_grace_ms = 300;
   presence_world w{opts};
   auto bob = w.f.login("bob", "phone");
-  ok(bob, {{"t", "watch"}, {"users", {"alice"}}});
+  require_ok(bob, {{"t", "watch"}, {"users", {"alice"}}});
   // The current state comes first: alice is offline.
   auto p = next_push_of(*bob.c, "presence");
   REQUIRE(p);
@@ -130,7 +120,7 @@ TEST_CASE("presence: watchers get online and offline pushes, with last_seen",
   CHECK(seen <= left + 1000);
   CHECK(told - left >= 250); // not before the grace
   // unwatch: nothing more.
-  ok(bob, {{"t", "unwatch"}, {"users", {"alice"}}});
+  require_ok(bob, {{"t", "unwatch"}, {"users", {"alice"}}});
   auto again = w.f.login("alice", "phone");
   CHECK_FALSE(next_push_of(*bob.c, "presence", std::chrono::milliseconds(600)));
 }
@@ -142,7 +132,7 @@ TEST_CASE("presence: a device reconnecting within the grace is not flapping",
   presence_world w{opts};
   auto alice = w.f.login("alice", "phone");
   auto bob = w.f.login("bob", "phone");
-  ok(bob, {{"t", "watch"}, {"users", {"alice"}}});
+  require_ok(bob, {{"t", "watch"}, {"users", {"alice"}}});
   auto p = next_push_of(*bob.c, "presence");
   REQUIRE(p);
   CHECK(p->at("online") == true);
@@ -160,7 +150,7 @@ TEST_CASE("presence: nothing about users one may not see",
   opts.presence_grace_ms = 100;
   presence_world w{opts};
   auto carol = w.f.login("carol", "phone");
-  ok(carol, {{"t", "watch"}, {"users", {"alice", "nobody"}}});
+  require_ok(carol, {{"t", "watch"}, {"users", {"alice", "nobody"}}});
   auto alice = w.f.login("alice", "phone");
   alice.c.reset();
   CHECK_FALSE(next_push_of(*carol.c, "presence", std::chrono::milliseconds(800)));
@@ -171,7 +161,7 @@ TEST_CASE("presence: nothing about users one may not see",
   CHECK(carol->call({{"t", "watch"}, {"users", many}}).at("code")
         == "bad_request");
   many.erase(many.begin());
-  ok(carol, {{"t", "watch"}, {"users", many}}); // 2 + 254 = 256
+  require_ok(carol, {{"t", "watch"}, {"users", many}}); // 2 + 254 = 256
 }
 
 TEST_CASE("presence: last_seen survives a restart", "[e2e][presence]") {
@@ -183,13 +173,13 @@ TEST_CASE("presence: last_seen survives a restart", "[e2e][presence]") {
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   auto bob = w.f.login("bob", "phone");
-  auto before = line_of(ok(bob, {{"t", "presence"}, {"users", {"alice"}}}),
+  auto before = line_of(require_ok(bob, {{"t", "presence"}, {"users", {"alice"}}}),
                         "alice");
   REQUIRE(before.at("last_seen").is_number());
   bob.c.reset();
   w.f.restart();
   bob = w.f.login("bob", "phone");
-  auto after = line_of(ok(bob, {{"t", "presence"}, {"users", {"alice"}}}),
+  auto after = line_of(require_ok(bob, {{"t", "presence"}, {"users", {"alice"}}}),
                        "alice");
   CHECK(after == before);
 }
@@ -202,7 +192,7 @@ TEST_CASE("presence: a client that vanishes without closing goes offline "
   opts.presence_grace_ms = 200;
   presence_world w{opts};
   auto bob = w.f.login("bob", "phone");
-  ok(bob, {{"t", "watch"}, {"users", {"alice"}}});
+  require_ok(bob, {{"t", "watch"}, {"users", {"alice"}}});
   REQUIRE(next_push_of(*bob.c, "presence")); // offline, at first
   auto alice = w.f.login("alice", "phone");
   auto p = next_push_of(*bob.c, "presence");

@@ -18,6 +18,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "e2e/e2e_assertions.hpp"
 #include "e2e/parleyd_process.hpp"
 
 using namespace parley::e2e;
@@ -26,12 +27,6 @@ using std::chrono::steady_clock;
 
 namespace {
 
-json ok(device& d, json req) {
-  auto r = d->call(std::move(req));
-  INFO(d.user << "/" << d.name << ": " << r.dump());
-  REQUIRE(r.at("t") == "ok");
-  return r;
-}
 
 json fault(const std::string& entity, const std::string& key,
            const std::string& action, uint64_t ms = 0) {
@@ -56,7 +51,7 @@ std::vector<entry> full_history(device& d, const std::string& conv) {
   std::vector<entry> out;
   uint64_t after = 0;
   for (int guard = 0; guard < 100; ++guard) {
-    auto r = ok(
+    auto r = require_ok(
       d, {{"t", "history"}, {"conv", conv}, {"after", after}, {"limit", 100}});
     for (auto& m : r.at("msgs"))
       out.push_back(entry_of(m));
@@ -174,7 +169,7 @@ TEST_CASE("supervision: a conversation actor crashed in the middle of a "
   s[0].dev = f.login("alice", "a1");
   s[1].dev = f.login("bob", "b1");
   s[2].dev = f.login("carol", "c1");
-  auto conv = ok(s[0].dev, {{"t", "group_create"},
+  auto conv = require_ok(s[0].dev, {{"t", "group_create"},
                             {"name", "burst"},
                             {"members", {"bob", "carol"}}})
                 .at("conv")
@@ -209,14 +204,14 @@ TEST_CASE("supervision: a conversation actor crashed in the middle of a "
       // over it hands them all to the writer and crashes before any write
       // is confirmed, dropping every one of those requests.
       crashed = true;
-      ok(ctl, fault("conv", conv, "delay", 300));
+      require_ok(ctl, fault("conv", conv, "delay", 300));
       auto until = steady_clock::now() + 100ms;
       while (steady_clock::now() < until)
         for (auto& x : s) {
           x.step();
           x.read(milliseconds(2));
         }
-      ok(ctl, fault("conv", conv, "crash"));
+      require_ok(ctl, fault("conv", conv, "crash"));
     }
   }
   REQUIRE(crashed);
@@ -277,13 +272,13 @@ TEST_CASE("supervision: a user actor crashed while its devices are "
   auto a2 = f.login("alice", "a2");
   auto b1 = f.login("bob", "b1");
   auto conv =
-    ok(b1, send_to("alice", "before", "b-0")).at("conv").get<std::string>();
+    require_ok(b1, send_to("alice", "before", "b-0")).at("conv").get<std::string>();
   for (auto* d : {&a1, &a2})
     REQUIRE(next_push_of(*d->c, "msg").has_value());
-  ok(b1, fault("user", "alice", "crash"));
+  require_ok(b1, fault("user", "alice", "crash"));
   // alice's devices keep receiving, in order, nothing lost...
   for (int i = 1; i <= 5; ++i)
-    ok(b1, send_conv(conv, "m" + std::to_string(i), "b-" + std::to_string(i)));
+    require_ok(b1, send_conv(conv, "m" + std::to_string(i), "b-" + std::to_string(i)));
   for (auto* d : {&a1, &a2})
     for (uint64_t seq = 2; seq <= 6; ++seq) {
       auto p = next_push_of(*d->c, "msg");
@@ -291,7 +286,7 @@ TEST_CASE("supervision: a user actor crashed while its devices are "
       CHECK(p->at("seq") == seq);
     }
   // ... and sending: bob and alice's other device get it.
-  ok(a1, send_conv(conv, "back", "a-1"));
+  require_ok(a1, send_conv(conv, "back", "a-1"));
   auto pb = next_push_of(*b1.c, "msg");
   REQUIRE(pb.has_value());
   CHECK(pb->at("cmid") == "a-1");
@@ -301,7 +296,7 @@ TEST_CASE("supervision: a user actor crashed while its devices are "
   // alice is online to bob (her devices attached to the new instance).
   bool online = false;
   for (int i = 0; i < 30 && !online; ++i) {
-    auto r = ok(b1, {{"t", "presence"}, {"users", {"alice"}}});
+    auto r = require_ok(b1, {{"t", "presence"}, {"users", {"alice"}}});
     online = r.at("users")[0].at("online") == true;
     if (!online)
       std::this_thread::sleep_for(100ms);
@@ -324,11 +319,11 @@ TEST_CASE("supervision: more crashes than restart_intensity stop parleyd "
   f.register_user("bob");
   auto a = f.login("alice", "a1");
   auto conv =
-    ok(a, send_to("bob", "kept", "k-1")).at("conv").get<std::string>();
+    require_ok(a, send_to("bob", "kept", "k-1")).at("conv").get<std::string>();
   for (int i = 0; i < 3; ++i)
-    ok(a, fault("conv", conv, "crash"));
+    require_ok(a, fault("conv", conv, "crash"));
   // Three crashes are tolerated: the conversation still serves.
-  ok(a, send_conv(conv, "still", "k-2"));
+  require_ok(a, send_conv(conv, "still", "k-2"));
   a->send(fault("conv", conv, "crash")); // the fourth within 10 s
   auto status = f.server().wait_exit(10s);
   auto log = f.server().log();
@@ -366,7 +361,7 @@ TEST_CASE("supervision: without fault_injection `fault` is an unknown type",
   CHECK(u.at("code") == "unknown_type");
   CHECK(r.at("msg") == "unknown request type 'fault'");
   // The node is unharmed.
-  ok(a, {{"t", "ping"}});
+  require_ok(a, {{"t", "ping"}});
 }
 
 TEST_CASE("supervision: with fault_injection, `fault` is checked like any "
@@ -386,8 +381,8 @@ TEST_CASE("supervision: with fault_injection, `fault` is checked like any "
   CHECK(a->call(fault("user", "alice", "delay", 60001)).at("code")
         == "bad_request");
   // A delay stalls the entity, not the node.
-  ok(a, fault("user", "alice", "delay", 300));
+  require_ok(a, fault("user", "alice", "delay", 300));
   auto t0 = steady_clock::now();
-  ok(a, {{"t", "convs"}}); // asks alice's user actor
+  require_ok(a, {{"t", "convs"}}); // asks alice's user actor
   CHECK(steady_clock::now() - t0 >= 250ms);
 }

@@ -8,18 +8,13 @@
 
 #include <catch2/catch.hpp>
 
+#include "e2e/e2e_assertions.hpp"
 #include "e2e/parleyd_process.hpp"
 
 using namespace parley::e2e;
 
 namespace {
 
-json send_ok(device& d, json req) {
-  auto r = d->call(std::move(req));
-  INFO(r.dump());
-  REQUIRE(r.at("t") == "ok");
-  return r;
-}
 
 /// Reads the login replay up to `synced`: conv -> the msg pushes, in order.
 std::map<std::string, std::vector<json>> read_replay(device& d) {
@@ -35,19 +30,7 @@ std::map<std::string, std::vector<json>> read_replay(device& d) {
   }
 }
 
-std::vector<uint64_t> seqs(const std::vector<json>& msgs) {
-  std::vector<uint64_t> out;
-  for (auto& m : msgs)
-    out.push_back(m.at("seq").get<uint64_t>());
-  return out;
-}
 
-std::vector<uint64_t> range(uint64_t first, uint64_t last) {
-  std::vector<uint64_t> out;
-  for (auto s = first; s <= last; ++s)
-    out.push_back(s);
-  return out;
-}
 
 /// Waits (bounded) until `user`'s delivered position in `conv`, as `d`
 /// sees it through `receipts`, reaches `seq`. Acks have no reply: this is
@@ -79,13 +62,13 @@ TEST_CASE("offline delivery: the replay comes on login, then synced",
   std::string ab, cb;
   std::vector<json> sent_ab;
   for (int i = 1; i <= 7; ++i) {
-    auto r = send_ok(a, send_to("bob", "from alice " + std::to_string(i),
+    auto r = require_ok(a, send_to("bob", "from alice " + std::to_string(i),
                                 "a-" + std::to_string(i)));
     ab = r.at("conv").get<std::string>();
     sent_ab.push_back(r);
   }
   for (int i = 1; i <= 3; ++i)
-    cb = send_ok(c, send_to("bob", bin({uint8_t(i), 0, uint8_t(i)}),
+    cb = require_ok(c, send_to("bob", bin({uint8_t(i), 0, uint8_t(i)}),
                             "c-" + std::to_string(i)))
            .at("conv")
            .get<std::string>();
@@ -112,7 +95,7 @@ TEST_CASE("offline delivery: the replay comes on login, then synced",
   CHECK(replay[cb][2].at("from") == "carol");
   // Then live traffic, and nothing else.
   CHECK(no_push(*b.c, std::chrono::milliseconds(150)));
-  send_ok(a, send_conv(ab, "live", "a-8"));
+  require_ok(a, send_conv(ab, "live", "a-8"));
   auto live = next_push(*b.c);
   REQUIRE(live.has_value());
   CHECK(live->at("seq") == 8);
@@ -135,7 +118,7 @@ TEST_CASE("multi-device sync: partial acks move only that device's cursor",
   auto a = f.login("alice", "a1");
   std::string conv;
   for (int i = 1; i <= 10; ++i)
-    conv = send_ok(a, send_to("bob", "m" + std::to_string(i),
+    conv = require_ok(a, send_to("bob", "m" + std::to_string(i),
                               "m" + std::to_string(i)))
              .at("conv")
              .get<std::string>();
@@ -163,7 +146,7 @@ TEST_CASE("multi-device sync: partial acks move only that device's cursor",
 
   // Live messages reach both; A acks 12, B acks nothing.
   for (int i = 11; i <= 12; ++i)
-    send_ok(a,
+    require_ok(a,
             send_conv(conv, "m" + std::to_string(i), "m" + std::to_string(i)));
   for (auto* d : {&bA2, &bB})
     for (int i = 11; i <= 12; ++i) {
@@ -202,7 +185,7 @@ TEST_CASE("history pages have no gap and no overlap in both directions",
   const uint64_t total = 125;
   // Pipelined sends, then their replies.
   std::vector<uint64_t> ids;
-  auto first = send_ok(a, send_to("bob", "msg 1", "h1"));
+  auto first = require_ok(a, send_to("bob", "msg 1", "h1"));
   auto conv = first.at("conv").get<std::string>();
   for (uint64_t i = 2; i <= total; ++i)
     ids.push_back(a->send(
@@ -332,7 +315,7 @@ TEST_CASE("a login during a burst joins replay and live traffic without a gap",
   f.register_user("alice");
   f.register_user("bob");
   auto a = f.login("alice", "a1");
-  auto first = send_ok(a, send_to("bob", "m1", "m1"));
+  auto first = require_ok(a, send_to("bob", "m1", "m1"));
   auto conv = first.at("conv").get<std::string>();
   const int before = 120, during = 200, total = before + during;
   std::vector<uint64_t> ids;
