@@ -12,6 +12,7 @@ namespace parley::actors {
 
 void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<runtime::entity_id>("parley.entity_id")
+    .add_message_type<runtime::entity_kind>("parley.entity_kind")
     .add_message_type<persistence::kv_batch>("parley.kv_batch")
     .add_message_type<message_record>("parley.message_record")
     .add_message_type<std::vector<message_record>>("parley.message_records")

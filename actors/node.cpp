@@ -1,5 +1,6 @@
 #include "actors/node.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
@@ -14,6 +15,7 @@
 #include "persistence/persistence_actor.hpp"
 #include "runtime/directory.hpp"
 #include "runtime/log.hpp"
+#include "runtime/memory_release.hpp"
 #include "transport/gateway.hpp"
 
 namespace parley::actors {
@@ -28,6 +30,8 @@ struct node::impl {
   /// The vital watch. Kept: CAF ends an actor nobody holds a handle to
   /// (exit_reason::unreachable), and with it the watch.
   caf::actor watch;
+  /// Trims the heap after passivations (runtime/memory_release.hpp).
+  caf::actor memory_release;
   std::string host;
   uint16_t port = 0;
   bool fault_injection = false;
@@ -174,6 +178,10 @@ std::unique_ptr<node> node::start(const node_options& opts,
     sopts);
   d.ctx = ctx;
   d.fault_injection = server.fault_injection;
+  d.memory_release = runtime::spawn_memory_release(
+    *d.sys, ctx->directory,
+    std::max(ctx->settings.passivate_after / 2,
+             std::chrono::milliseconds{500}));
   d.watch = d.sys->spawn(vital_watch,
                          std::vector<std::pair<std::string, caf::actor>>{
                            {"the persistence actor", ctx->persistence},
@@ -224,6 +232,19 @@ bool node::inject_fault(const runtime::entity_id& e, runtime::fault f,
   return ok;
 }
 
+std::optional<uint64_t> node::live_entities(runtime::entity_kind kind) {
+  auto& d = *impl_;
+  if (d.stopped || !d.ctx)
+    return std::nullopt;
+  caf::scoped_actor self{*d.sys};
+  std::optional<uint64_t> count;
+  self
+    ->request(d.ctx->directory, d.ctx->settings.request_timeout,
+              runtime::census_atom::value, kind)
+    .receive([&](uint64_t n) { count = n; }, [](caf::error&) {});
+  return count;
+}
+
 void node::stop() {
   auto& d = *impl_;
   if (d.stopped)
@@ -246,6 +267,7 @@ void node::stop() {
       self->send_exit(ctx.auth, caf::exit_reason::user_shutdown);
     }
     d.watch = nullptr; // it ended with the directory
+    d.memory_release = nullptr; // so did this
     // Break the cycle context -> actors -> context.
     ctx.directory = nullptr;
     ctx.persistence = nullptr;
@@ -253,6 +275,45 @@ void node::stop() {
     d.ctx->history->flush();
     d.ctx.reset();
     d.sys.reset(); // waits for every actor to end
+  }
+  d.gateway.reset();
+  d.cfg.reset();
+}
+
+void node::kill() {
+  auto& d = *impl_;
+  if (d.stopped)
+    return;
+  d.stopped = true;
+  if (d.sys) {
+    auto& ctx = *d.ctx;
+    {
+      // No drain: kill the watch (this is no failure to report), the
+      // directory (its supervisors pass the kill on to every entity), the
+      // writer and the auth workers, each at once.
+      caf::scoped_actor self{*d.sys};
+      self->send_exit(d.watch, caf::exit_reason::kill);
+      self->monitor(ctx.directory);
+      self->send_exit(ctx.directory, caf::exit_reason::kill);
+      self->receive([](caf::down_msg&) {});
+      self->monitor(ctx.persistence);
+      self->send_exit(ctx.persistence, caf::exit_reason::kill);
+      self->receive([](caf::down_msg&) {});
+      self->send_exit(ctx.auth, caf::exit_reason::kill);
+    }
+    d.watch = nullptr;
+  }
+  if (d.gateway)
+    d.gateway->stop(); // sessions end with their connections
+  if (d.sys) {
+    auto& ctx = *d.ctx;
+    ctx.directory = nullptr;
+    ctx.persistence = nullptr;
+    ctx.auth = nullptr;
+    // No history->flush(): closing a RocksDB whose writes all went through
+    // the WAL flushes no memtable, so a restart recovers from the WAL.
+    d.ctx.reset();
+    d.sys.reset();
   }
   d.gateway.reset();
   d.cfg.reset();

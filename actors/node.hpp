@@ -58,9 +58,28 @@ public:
   bool inject_fault(const runtime::entity_id& e, runtime::fault f,
                     std::string& error);
 
+  /// How many entity actors of `kind` are alive on this node (a
+  /// passivating one counts until it has ended). Empty if the node is
+  /// stopped or does not answer within the request timeout. Blocks: never
+  /// call it from an actor.
+  std::optional<uint64_t> live_entities(runtime::entity_kind kind);
+
   /// Graceful stop: clients get `bye shutdown`, actors end, every write
   /// that was acknowledged is on disk, the stores are closed.
   void stop();
+
+  /// Abrupt stop, for fault tests (the harness's `kill node`): what a
+  /// process crash leaves. The node's actors are killed at once (no drain:
+  /// writes still queued for the persistence actor, which were never
+  /// acknowledged, are lost; cursors and positions not yet written are
+  /// lost), the stores are closed without flushing memtables or syncing,
+  /// so what survives is what RocksDB's WAL holds (every acknowledged
+  /// message: an `ok` follows its write) and SQLite's committed
+  /// transactions. Clients see their connection closed; they may still get
+  /// `bye shutdown` first, since the gateway has no abort path. After
+  /// kill() the node is stopped (stop() does nothing); start a new node on
+  /// the same data directory to recover. Same thread rules as stop().
+  void kill();
 
 private:
   node();

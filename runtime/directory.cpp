@@ -53,6 +53,13 @@ caf::behavior directory(
       self->delegate(*sup, caf::get_atom::value, e.key);
       return caf::delegated<caf::actor>{};
     },
+    [=](census_atom, entity_kind kind) -> caf::result<uint64_t> {
+      auto i = self->state.supervisors.find(kind);
+      if (i == self->state.supervisors.end())
+        return uint64_t{0};
+      self->delegate(i->second, census_atom::value);
+      return caf::delegated<uint64_t>{};
+    },
     [=](fault_atom, const entity_id& e,
         const fault& f) -> caf::result<caf::ok_atom> {
       caf::error err;

@@ -20,6 +20,8 @@ namespace parley::runtime {
 ///   an entity owned by another node is answered `unavailable` until the
 ///   cluster layer routes it (one node: every shard is local, through the
 ///   same code path).
+/// - `(census_atom, entity_kind) -> uint64_t`: how many entities of the
+///   kind are alive on this node (the local supervisor's census).
 /// - `(fault_atom, entity_id, fault) -> ok_atom`: the same route to the
 ///   kind's supervisor, which hands the fault to the entity (fault.hpp;
 ///   `forbidden` unless `opts.fault_injection`).

@@ -180,6 +180,9 @@ caf::behavior supervisor(supervisor_actor* self, entity_kind kind,
       c.stopping = true;
       return caf::ok_atom::value;
     },
+    [=](census_atom) {
+      return static_cast<uint64_t>(self->state.children.size());
+    },
     [=](fault_atom, const std::string& key,
         const fault& f) -> caf::result<caf::ok_atom> {
       if (!self->state.opts.fault_injection)

@@ -4,6 +4,7 @@
 #include <string>
 
 #include <caf/actor_cast.hpp>
+#include <caf/atom.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/fwd.hpp>
 #include <caf/spawn_options.hpp>
@@ -40,6 +41,9 @@ monitored_entity_factory(caf::behavior (*behavior)(caf::stateful_actor<State>*,
   };
 }
 
+/// `(census_atom) -> uint64_t`: how many instances a supervisor holds.
+using census_atom = caf::atom_constant<caf::atom("census")>;
+
 /// How the supervisors of a node behave (cluster.conf [server]).
 struct supervisor_options {
   /// More crashes than this within its period make the supervisor give up.
@@ -64,6 +68,8 @@ struct supervisor_options {
 ///   effect: for a crash, once the supervisor has seen the instance end (so
 ///   that the next lookup activates a new one). `forbidden` unless
 ///   `fault_injection` is on.
+/// - `(census_atom) -> uint64_t`: the number of instances alive, counting
+///   one that is passivating until it has ended (operators, tests).
 /// - A child that ends (crash or passivation) is forgotten; the next lookup
 ///   activates a new instance, which reloads its state from the stores.
 ///

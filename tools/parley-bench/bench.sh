@@ -68,3 +68,5 @@ done
 "$build/tools/parley-bench/parley-bench" --port "$port" --server-pid "$server" \
   --server-conf "$conf" --server-data "$data" "$@"
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+# What the server said about memory (runtime/memory_release.hpp).
+grep "memory release" "$log" | sed 's/^/# server: /' || true

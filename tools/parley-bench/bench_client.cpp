@@ -1,6 +1,7 @@
 #include "bench_client.hpp"
 
 #include <cstring>
+#include <functional>
 
 #include <netinet/in.h>
 
@@ -322,6 +323,8 @@ void bench_client::on_reply(const incoming& in) {
     if (ok) {
       state_ = state::ready;
       heartbeat_ns_ = in.heartbeat_s * 1000000000ull;
+      if (heartbeat_ns_ > 0) // the keep-alive phase of this client
+        ping_phase_ = std::hash<std::string>{}(user_) % (heartbeat_ns_ / 2);
     } else {
       close();
     }

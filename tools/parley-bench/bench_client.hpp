@@ -25,8 +25,9 @@ class group_tracker;
 /// close() (or disappear()). Counters and samples go to the worker. The
 /// object must outlive every handler: the worker stops its io_context
 /// before it destroys clients. Each client is in one conversation (its
-/// pair's or its group's). Once hello is answered it pings whenever it has
-/// written nothing for half the server's heartbeat (keep_alive()).
+/// pair's or its group's). Once hello is answered it pings about every half
+/// of the server's heartbeat when it has nothing else to write
+/// (keep_alive()).
 class bench_client {
 public:
   /// `partner`: the user to send to; empty for a group member (see
@@ -63,8 +64,9 @@ public:
 
   /// Sends a ping (keeps an idle connection alive).
   void ping();
-  /// Pings if nothing was written for half the heartbeat_s the server
-  /// announced in its hello reply (`now_ns`: worker_.now_ns()).
+  /// Pings about once per half the heartbeat_s the server announced in
+  /// its hello reply, if nothing else was written meanwhile, at a phase of
+  /// its own (`now_ns`: worker_.now_ns(); called every keep-alive tick).
   void keep_alive(uint64_t now_ns);
 
   void close();
@@ -189,6 +191,8 @@ private:
   uint32_t register_inflight_ = 0;
   uint64_t heartbeat_ns_ = 0;   ///< From the hello reply; 0: no pings.
   uint64_t last_write_ns_ = 0;  ///< When the last write started.
+  uint64_t ping_slot_ = 0;      ///< keep_alive's last half heartbeat...
+  uint64_t ping_phase_ = 0;     ///< ...whose start this shifts.
   track_mode track_ = track_mode::off;
   user_record* record_ = nullptr;         ///< track_ record: written.
   const user_record* mine_ = nullptr;     ///< track_ verify: checked...

@@ -21,7 +21,16 @@ void bench_client::keep_alive(uint64_t now_ns) {
   if (heartbeat_ns_ == 0 || vanishing_
       || (state_ != state::ready && state_ != state::online))
     return;
-  if (now_ns - last_write_ns_ >= heartbeat_ns_ / 2)
+  // Half-heartbeat slots, shifted by a phase of this client's own: clients
+  // that logged in together do not ping together. At most one ping per
+  // slot, none if something was written during the last half heartbeat:
+  // silence stays below a heartbeat (plus a tick), the server allows two.
+  auto half = heartbeat_ns_ / 2;
+  auto slot = (now_ns + ping_phase_) / half;
+  if (slot == ping_slot_)
+    return;
+  ping_slot_ = slot;
+  if (now_ns - last_write_ns_ >= half)
     ping();
 }
 

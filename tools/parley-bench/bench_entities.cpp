@@ -88,7 +88,6 @@ visit_all(const bench_options& o, const bench_settings& settings,
                 describe(v).c_str(),
                 v.finished ? "" : "  (NOT FINISHED within --drain)",
                 text(probe()).c_str());
-    std::fflush(stdout);
   }
   return all;
 }
@@ -168,23 +167,31 @@ int run_entities(const bench_options& o, const bench_settings& settings,
                 "passivate_s or lower --users\n");
 
   // 2. Idleness: every actor is passivated 1 to 1.5 x passivate_s after
-  // its last message (and a user's only after its presence grace).
-  auto idle_s = 1.5 * passivate_s + grace_s + std::max(1.0, passivate_s / 10);
+  // its last message (a user's only after its presence grace). Its memory
+  // goes only once its last idle tick, due passivate_s / 2 later, has come:
+  // CAF's clock holds the actor until it delivers that message.
+  auto margin_idle_s = grace_s + std::max(1.0, passivate_s / 10);
   auto step_s = std::max(1.0, passivate_s / 4);
   cpu_meter idle_cpu(o.server_pid);
-  for (double waited = seconds_since(last_done); waited < idle_s;
-       waited = seconds_since(last_done)) {
-    sleep_s(std::min(step_s, idle_s - waited));
-    std::printf("  idle %5.1f s: RSS %s\n", seconds_since(last_done),
-                text(probe()).c_str());
-    std::fflush(stdout);
-  }
-  auto passive = probe();
+  auto idle_until = [&](double idle_s) {
+    for (double waited = seconds_since(last_done); waited < idle_s;
+         waited = seconds_since(last_done)) {
+      sleep_s(std::min(step_s, idle_s - waited));
+      std::printf("  idle %5.1f s: RSS %s\n", seconds_since(last_done),
+                  text(probe()).c_str());
+    }
+    return probe();
+  };
+  auto passive = idle_until(1.5 * passivate_s + margin_idle_s);
+  std::printf("  passivated (idle 1.5 x passivate_s + %.1f s): RSS %s\n",
+              margin_idle_s, text(passive).c_str());
+  auto released = idle_until(2 * passivate_s + margin_idle_s);
+  std::printf("  released (idle 2 x passivate_s + %.1f s): RSS %s\n",
+              margin_idle_s, text(released).c_str());
   auto idle_window = idle_cpu.take();
   for (int s = 1; s <= static_cast<int>(o.hold_passivated_s); ++s) {
     sleep_s(1);
     std::printf("  held %3d s: RSS %s\n", s, text(probe()).c_str());
-    std::fflush(stdout);
   }
 
   // 3. The check: every user back, its pair's history intact.
@@ -226,9 +233,10 @@ int run_entities(const bench_options& o, const bench_settings& settings,
               cpu_text(act_window).c_str(), cpu_text(idle_window).c_str(),
               cpu_text(check_window).c_str());
   std::printf("  server RSS: before activation %s, all active %s, "
-              "passivated %s, after the check %s\n",
+              "passivated %s, released %s, after the check %s\n",
               text(before).c_str(), text(active).c_str(),
-              text(passive).c_str(), text(checked).c_str());
+              text(passive).c_str(), text(released).c_str(),
+              text(checked).c_str());
   std::printf("  per active entity: %s ((all active - before) / %.0f; %s "
               "per user with its half conversation)\n",
               kib_number(kib_per(before.rss_kib, active.rss_kib, entities))
@@ -253,7 +261,7 @@ int run_entities(const bench_options& o, const bench_settings& settings,
                               "written is no longer in memory)"
                             : "");
   if (auto grown = kib_per(before.rss_kib, active.rss_kib, 1.0),
-      after = kib_per(before.rss_kib, passive.rss_kib, 1.0);
+      after = kib_per(before.rss_kib, released.rss_kib, 1.0);
       grown && after)
     std::printf("  after passivation RSS is %.1f MiB above before "
                 "activation (all active: %.1f MiB above); glibc keeps what "

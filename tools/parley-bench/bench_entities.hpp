@@ -21,8 +21,10 @@ namespace parley::bench {
 ///    which holds only if the activation took less than the server's
 ///    passivate_s (o.server; a warning says so otherwise);
 /// 3. its RSS after 1.5 * passivate_s + presence_grace_ms of idleness, by
-///    which time every one of them was passivated (then every second for
-///    o.hold_passivated_s more);
+///    which time every one of them was passivated ("passivated"), and after
+///    2 * passivate_s + presence_grace_ms, by which time CAF's clock
+///    delivered their last idle tick and so let go of their actor objects
+///    ("released"); then every second for o.hold_passivated_s more;
 /// 4. the check: each user logs in again, reads the pair's `history`,
 ///    which must hold exactly the two messages (seq, sender, body), and
 ///    sends one more, whose seq must be 3 or 4.

@@ -10,7 +10,7 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr auto pace_tick = std::chrono::microseconds{500};
-constexpr auto keep_alive_tick = std::chrono::milliseconds{100};
+constexpr auto keep_alive_tick = std::chrono::milliseconds{25};
 
 } // namespace
 

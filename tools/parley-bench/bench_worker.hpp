@@ -134,8 +134,8 @@ private:
   void start_connects();
   void start_logins();
   void pace();
-  /// Every keep_alive_tick: each client pings if it has been silent for
-  /// half the server's heartbeat.
+  /// Every keep_alive_tick (25 ms): each client pings if its keep-alive
+  /// slot is due (bench_client::keep_alive).
   void keep_alive();
 
   bench_settings settings_;

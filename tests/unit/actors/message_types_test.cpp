@@ -104,6 +104,10 @@ TEST_CASE_METHOD(types_fixture,
     runtime::entity_id e{persistence::entity_kind::conv, "g.team"};
     auto y = cross("parley.entity_id", e);
     CHECK(y == e);
+    CHECK(cross("parley.entity_kind", persistence::entity_kind::conv)
+          == persistence::entity_kind::conv);
+    CHECK(cross("parley.entity_kind", persistence::entity_kind::user)
+          == persistence::entity_kind::user);
   }
   {
     persistence::kv_batch b;
