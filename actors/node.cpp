@@ -302,6 +302,7 @@ void node::kill() {
       self->send_exit(ctx.auth, caf::exit_reason::kill);
     }
     d.watch = nullptr;
+    d.memory_release = nullptr; // it ends with the directory
   }
   if (d.gateway)
     d.gateway->stop(); // sessions end with their connections
