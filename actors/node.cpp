@@ -181,7 +181,19 @@ std::unique_ptr<node> node::start(const node_options& opts,
   d.memory_release = runtime::spawn_memory_release(
     *d.sys, ctx->directory,
     std::max(ctx->settings.passivate_after / 2,
-             std::chrono::milliseconds{500}));
+             std::chrono::milliseconds{500}),
+    [weak = std::weak_ptr<persistence::history_store>{history}] {
+      auto history = weak.lock(); // the node owns the store, not this
+      if (!history)
+        return std::string{};
+      auto m = history->memory();
+      auto mib = [](uint64_t bytes) {
+        return std::to_string((bytes + (1u << 19)) >> 20) + " MiB";
+      };
+      return "RocksDB memtables " + mib(m.memtables) + ", block cache "
+             + mib(m.block_cache) + ", table readers "
+             + mib(m.table_readers);
+    });
   d.watch = d.sys->spawn(vital_watch,
                          std::vector<std::pair<std::string, caf::actor>>{
                            {"the persistence actor", ctx->persistence},
@@ -295,17 +307,19 @@ void node::kill() {
       self->send_exit(d.watch, caf::exit_reason::kill);
       self->monitor(ctx.directory);
       self->send_exit(ctx.directory, caf::exit_reason::kill);
-      self->receive([](caf::down_msg&) {});
+      self->receive([](caf::down_msg&) {}); fprintf(stderr,"KILLDBG down\n");
       self->monitor(ctx.persistence);
       self->send_exit(ctx.persistence, caf::exit_reason::kill);
-      self->receive([](caf::down_msg&) {});
+      self->receive([](caf::down_msg&) {}); fprintf(stderr,"KILLDBG down\n");
       self->send_exit(ctx.auth, caf::exit_reason::kill);
     }
     d.watch = nullptr;
     d.memory_release = nullptr; // it ends with the directory
   }
+  fprintf(stderr,"KILLDBG gw\n");
   if (d.gateway)
     d.gateway->stop(); // sessions end with their connections
+  fprintf(stderr,"KILLDBG gw done\n");
   if (d.sys) {
     auto& ctx = *d.ctx;
     ctx.directory = nullptr;

@@ -240,6 +240,17 @@ void history_store::flush() {
   db_->FlushWAL(true);
 }
 
+history_store::memory_usage history_store::memory() const {
+  memory_usage m;
+  db_->GetIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables,
+                      &m.memtables);
+  db_->GetIntProperty(rocksdb::DB::Properties::kBlockCacheUsage,
+                      &m.block_cache);
+  db_->GetIntProperty(rocksdb::DB::Properties::kEstimateTableReadersMem,
+                      &m.table_readers);
+  return m;
+}
+
 // -- reading ------------------------------------------------------------------
 
 std::optional<conv_meta>

@@ -86,6 +86,14 @@ public:
   /// Flushes memtables and syncs the WAL (clean shutdown).
   void flush();
 
+  /// What RocksDB holds in memory, in bytes (its own estimates).
+  struct memory_usage {
+    uint64_t memtables = 0;     ///< Active and immutable memtables.
+    uint64_t block_cache = 0;   ///< Blocks in the LRU cache (bounded).
+    uint64_t table_readers = 0; ///< Index and filter blocks of open SSTs.
+  };
+  memory_usage memory() const;
+
   // -- reading ----------------------------------------------------------------
   //
   // Readers see every completed write. A string argument longer than 255

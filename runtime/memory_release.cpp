@@ -23,6 +23,7 @@ using look_atom = caf::atom_constant<caf::atom("look")>;
 struct release_state {
   caf::actor directory;
   std::chrono::milliseconds period{0};
+  std::function<std::string()> stores;
   uint64_t last_total = 0;   ///< Users + conversations at the last look.
   uint64_t users = 0;        ///< This look's answers so far...
   uint64_t convs = 0;
@@ -53,6 +54,8 @@ void trim_if_fewer(release_actor* self) {
     line += "; heap in use " + mib(heap.uordblks + heap.hblkhd) + ", held "
             + mib(heap.arena + heap.hblkhd) + " after malloc_trim";
 #endif
+    if (st.stores)
+      line += "; " + st.stores();
     log(log_level::info, line);
   }
   st.last_total = total;
@@ -74,9 +77,11 @@ void ask(release_actor* self, entity_kind kind) {
 }
 
 caf::behavior memory_release(release_actor* self, caf::actor directory,
-                             std::chrono::milliseconds period) {
+                             std::chrono::milliseconds period,
+                             std::function<std::string()> stores) {
   self->state.directory = directory;
   self->state.period = period;
+  self->state.stores = std::move(stores);
   self->monitor(directory);
   self->set_down_handler([=](caf::down_msg&) { self->quit(); });
   self->send(self, look_atom::value);
@@ -95,8 +100,10 @@ caf::behavior memory_release(release_actor* self, caf::actor directory,
 
 caf::actor spawn_memory_release(caf::actor_system& sys,
                                 const caf::actor& directory,
-                                std::chrono::milliseconds period) {
-  return sys.spawn<caf::detached>(memory_release, directory, period);
+                                std::chrono::milliseconds period,
+                                std::function<std::string()> stores) {
+  return sys.spawn<caf::detached>(memory_release, directory, period,
+                                  std::move(stores));
 }
 
 } // namespace parley::runtime

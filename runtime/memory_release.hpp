@@ -1,6 +1,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <string>
 
 #include <caf/fwd.hpp>
 
@@ -20,11 +22,13 @@ namespace parley::runtime {
 /// (`census_atom`, directory.hpp) and calls malloc_trim(0) when the total
 /// fell since its previous look (entities ended, so memory was freed), and
 /// logs one info line: the census before and after, and the heap in use
-/// and held after the trim (docs/operations.md, what to watch).
+/// and held after the trim, followed by `stores()` (what the stores hold
+/// in memory, as text; may be empty) (docs/operations.md, what to watch).
 /// Without glibc it only watches. It ends when the directory ends. The
 /// caller keeps the handle.
 caf::actor spawn_memory_release(caf::actor_system& sys,
                                 const caf::actor& directory,
-                                std::chrono::milliseconds period);
+                                std::chrono::milliseconds period,
+                                std::function<std::string()> stores);
 
 } // namespace parley::runtime
