@@ -196,8 +196,7 @@ caf::behavior conversation(conversation_actor* self, std::string conv,
       [=](caf::error& err) { self->quit(err); });
   self->set_down_handler(
     [=](caf::down_msg& dm) { self->state.router->on_down(dm.source); });
-  self->delayed_send(self, st.ctx->settings.passivate_after / 2,
-                     runtime::idle_tick_atom::value);
+  runtime::arm_idle_tick(self, st.ctx->settings.passivate_after);
   auto forbidden = [] { return make_error(errc::forbidden); };
   return {
     [=](post_atom, post& p) -> caf::result<post_result> {
@@ -303,16 +302,18 @@ caf::behavior conversation(conversation_actor* self, std::string conv,
     [=](receipt_flush_atom) { flush_receipts(self); },
     [=](runtime::idle_tick_atom) {
       auto& st = self->state;
-      self->delayed_send(self, st.ctx->settings.passivate_after / 2,
-                         runtime::idle_tick_atom::value);
-      if (!st.idle.tick() || st.pending_writes > 0 || st.creating
-          || st.changing || st.passivating)
-        return;
-      runtime::request_passivation(self, st.supervisor, [=] {
-        self->state.passivating = true;
-        flush_receipts(self);
-        maybe_quit(self);
-      });
+      runtime::on_idle_tick(
+        self, st.idle, st.ctx->settings.passivate_after, st.supervisor,
+        [=] {
+          auto& st = self->state;
+          return st.pending_writes > 0 || st.creating || st.changing
+                 || st.passivating;
+        },
+        [=] {
+          self->state.passivating = true;
+          flush_receipts(self);
+          maybe_quit(self);
+        });
     },
   };
 }

@@ -72,8 +72,7 @@ caf::behavior user(user_actor* self, std::string name, node_context_ptr ctx,
         st.last_seen = st.ctx->history->last_seen(st.user).value_or(0);
       },
       [=](caf::error& err) { self->quit(err); });
-  self->delayed_send(self, st.ctx->settings.passivate_after / 2,
-                     runtime::idle_tick_atom::value);
+  runtime::arm_idle_tick(self, st.ctx->settings.passivate_after);
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
     st.watchers.erase(dm.source);
@@ -188,16 +187,20 @@ caf::behavior user(user_actor* self, std::string name, node_context_ptr ctx,
     [=](grace_atom, uint64_t epoch) { presence_grace_over(self, epoch); },
     [=](runtime::idle_tick_atom) {
       auto& st = self->state;
-      self->delayed_send(self, st.ctx->settings.passivate_after / 2,
-                         runtime::idle_tick_atom::value);
-      // Watchers and a running grace keep the actor: its presence lives here.
-      if (!st.idle.tick() || !st.sessions.empty() || st.pending_writes > 0
-          || !st.watchers.empty() || st.grace_pending || st.passivating)
-        return;
-      runtime::request_passivation(self, st.supervisor, [=] {
-        self->state.passivating = true;
-        maybe_quit(self);
-      });
+      runtime::on_idle_tick(
+        self, st.idle, st.ctx->settings.passivate_after, st.supervisor,
+        [=] {
+          // Watchers and a running grace keep the actor: its presence
+          // lives here.
+          auto& st = self->state;
+          return !st.sessions.empty() || st.pending_writes > 0
+                 || !st.watchers.empty() || st.grace_pending
+                 || st.passivating;
+        },
+        [=] {
+          self->state.passivating = true;
+          maybe_quit(self);
+        });
     },
   };
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -11,6 +12,7 @@
 
 #include "runtime/entity.hpp"
 #include "runtime/entity_actor.hpp"
+#include "runtime/idle_clock.hpp"
 #include "runtime/restart_intensity.hpp"
 
 namespace parley::runtime {
@@ -91,6 +93,20 @@ caf::actor spawn_entity_supervisor(caf::actor_system& sys, entity_kind kind,
 template <class Self, class F>
 void request_passivation(Self* self, const caf::actor& supervisor,
                          F on_granted);
+
+/// Schedules the entity's next idle tick (`idle_tick_atom`, idle_clock.hpp)
+/// in `passivate_after / 2`. Call it once when the entity starts.
+template <class Self>
+void arm_idle_tick(Self* self, std::chrono::milliseconds passivate_after);
+
+/// The handler of `idle_tick_atom` every entity actor shares: re-arms the
+/// tick, and once `clock` says the entity was idle for `passivate_after`
+/// and `busy()` is false (devices, watchers, writes pending, a passivation
+/// already granted...), asks `supervisor` (request_passivation).
+template <class Self, class Busy, class F>
+void on_idle_tick(Self* self, idle_clock& clock,
+                  std::chrono::milliseconds passivate_after,
+                  const caf::actor& supervisor, Busy busy, F on_granted);
 
 } // namespace parley::runtime
 
