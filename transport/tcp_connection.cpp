@@ -363,7 +363,9 @@ void tcp_connection::arm_heartbeat() {
   auto period = state_->config.heartbeat;
   if (period.count() <= 0)
     return;
-  heartbeat_timer_.expires_after(period);
+  // Due when the silence would reach 2 x heartbeat: a dead peer is noticed
+  // right then, and a live one costs one wake-up per 2 x heartbeat.
+  heartbeat_timer_.expires_at(last_frame_ + 2 * period);
   heartbeat_timer_.async_wait(asio::bind_executor(
     strand_, [self = shared_from_this()](const error_code& ec) {
       self->on_heartbeat(ec);

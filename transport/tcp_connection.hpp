@@ -80,6 +80,9 @@ private:
   void do_write();
   void on_written(const boost::system::error_code& ec, size_t bytes);
   void on_flushed();
+  /// Sets the heartbeat timer for the moment the silence since the last
+  /// frame reaches 2 x heartbeat; on_heartbeat closes the connection
+  /// (`bye idle`) if no frame came meanwhile, else sets it again.
   void arm_heartbeat();
   void on_heartbeat(const boost::system::error_code& ec);
   void arm_close_timer(std::chrono::milliseconds after);
