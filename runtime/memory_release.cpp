@@ -24,7 +24,8 @@ struct release_state {
   caf::actor directory;
   std::chrono::milliseconds period{0};
   std::function<std::string()> stores;
-  uint64_t last_total = 0;   ///< Users + conversations at the last look.
+  uint64_t last_total = 0;   ///< Users + conversations at the last look...
+  bool fell_before = false;  ///< ...and whether it had fallen at that look.
   uint64_t users = 0;        ///< This look's answers so far...
   uint64_t convs = 0;
   int answers = 0;           ///< ...and how many came (of 2).
@@ -43,7 +44,11 @@ std::string mib(size_t bytes) {
 void trim_if_fewer(release_actor* self) {
   auto& st = self->state;
   auto total = st.users + st.convs;
-  if (total < st.last_total) {
+  // An ended actor's object lives on until CAF's clock delivers its last
+  // idle tick (due within passivate_s / 2, i.e. before the next look): so
+  // a fall is trimmed at its look and once more at the next.
+  auto fell = total < st.last_total;
+  if (fell || st.fell_before) {
     std::string line = "memory release: entities " + std::to_string(st.last_total)
                        + " -> " + std::to_string(total);
 #if defined(__GLIBC__)
@@ -59,6 +64,7 @@ void trim_if_fewer(release_actor* self) {
     log(log_level::info, line);
   }
   st.last_total = total;
+  st.fell_before = fell;
 }
 
 void ask(release_actor* self, entity_kind kind) {

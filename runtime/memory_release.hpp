@@ -20,7 +20,9 @@ namespace parley::runtime {
 /// and must not stall a scheduler worker) that every `period` asks
 /// `directory` for its census of user and conversation actors
 /// (`census_atom`, directory.hpp) and calls malloc_trim(0) when the total
-/// fell since its previous look (entities ended, so memory was freed), and
+/// fell since its previous look (entities ended, so memory was freed) or
+/// at that look (an ended actor's object lives until its last idle tick,
+/// due before the next look), and
 /// logs one info line: the census before and after, and the heap in use
 /// and held after the trim, followed by `stores()` (what the stores hold
 /// in memory, as text; may be empty) (docs/operations.md, what to watch).
