@@ -13,6 +13,33 @@ namespace parley::actors {
 using persistence::dedupe_entry;
 using persistence::kv_batch;
 
+namespace {
+
+/// A retried post found in the store, not in this instance's memory: an
+/// earlier instance wrote it and may have ended (a crash) between the
+/// write and its pushes, so nobody may have been told. Pushes it again to
+/// the members who may read it; devices that already have it skip it
+/// (delivery_tracker), the others get it live instead of with the next
+/// message. Rare (a retry after a crash or a passivation), so the read is
+/// affordable.
+void push_again(conversation_actor* self, uint64_t seq,
+                const std::string& device) {
+  auto& st = self->state;
+  auto rec = st.ctx->history->find_message(st.conv, seq);
+  if (!rec)
+    return;
+  std::vector<std::string> audience;
+  for (auto& user : *st.roster.members())
+    if (auto range = st.roster.visible(user); range && range->from <= seq)
+      audience.push_back(user);
+  auto from = rec->from;
+  push_to(self, audience,
+          push{st.conv, seq, std::move(from), device,
+               wire::msg_push(*rec)});
+}
+
+} // namespace
+
 void handle_post(conversation_actor* self, post p, caf::response_promise rp) {
   auto& st = self->state;
   if (st.creating) {
@@ -45,6 +72,7 @@ void handle_post(conversation_actor* self, post p, caf::response_promise rp) {
   if (auto stored = st.ctx->history->find_dedupe(st.conv, p.from, p.cmid)) {
     st.recent.add(key, *stored);
     rp.deliver(post_result{st.conv, stored->seq, stored->ts});
+    push_again(self, stored->seq, p.device);
     return;
   }
   if (st.pending_writes >= st.ctx->settings.max_pending_writes) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <system_error>
+#include <thread>
 
 #include <caf/all.hpp>
 
@@ -297,41 +298,46 @@ void node::kill() {
   if (d.stopped)
     return;
   d.stopped = true;
+  std::weak_ptr<persistence::history_store> store;
+  // Connections first, as in stop().
+  if (d.gateway)
+    d.gateway->stop();
   if (d.sys) {
     auto& ctx = *d.ctx;
     {
-      // No drain: kill the watch (this is no failure to report), the
-      // directory (its supervisors pass the kill on to every entity), the
-      // writer and the auth workers, each at once.
+      // The entities end as in stop() (killing the directory instead was
+      // seen to leave actors behind, so that the system never ended), but
+      // the writer is killed right after them: whatever they or anyone
+      // queued for it and it had not written yet is lost.
       caf::scoped_actor self{*d.sys};
-      self->send_exit(d.watch, caf::exit_reason::kill);
       self->monitor(ctx.directory);
-      self->send_exit(ctx.directory, caf::exit_reason::kill);
-      self->receive([](caf::down_msg&) {}); fprintf(stderr,"KILLDBG down\n");
+      self->send_exit(ctx.directory, caf::exit_reason::user_shutdown);
+      self->receive([](caf::down_msg&) {});
       self->monitor(ctx.persistence);
       self->send_exit(ctx.persistence, caf::exit_reason::kill);
-      self->receive([](caf::down_msg&) {}); fprintf(stderr,"KILLDBG down\n");
-      self->send_exit(ctx.auth, caf::exit_reason::kill);
+      self->receive([](caf::down_msg&) {});
+      // The pool passes only an ordinary exit on to its workers (a kill
+      // would end the pool and leave them running); they hold nothing.
+      self->send_exit(ctx.auth, caf::exit_reason::user_shutdown);
     }
     d.watch = nullptr;
     d.memory_release = nullptr; // it ends with the directory
-  }
-  fprintf(stderr,"KILLDBG gw\n");
-  if (d.gateway)
-    d.gateway->stop(); // sessions end with their connections
-  fprintf(stderr,"KILLDBG gw done\n");
-  if (d.sys) {
-    auto& ctx = *d.ctx;
     ctx.directory = nullptr;
     ctx.persistence = nullptr;
     ctx.auth = nullptr;
-    // No history->flush(): closing a RocksDB whose writes all went through
-    // the WAL flushes no memtable, so a restart recovers from the WAL.
+    // No flush: closing a store whose writes all went through the WAL
+    // flushes no memtable, so the next start recovers from the WAL.
+    store = d.ctx->history;
     d.ctx.reset();
     d.sys.reset();
   }
   d.gateway.reset();
   d.cfg.reset();
+  // The store (and its file lock) may still be held for a moment by what
+  // is being torn down (the killed writer's state, connection handlers):
+  // wait (at most 5 s), so that a node can start on the same data at once.
+  for (int i = 0; i < 500 && !store.expired(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
 }
 
 } // namespace parley::actors

@@ -69,16 +69,18 @@ public:
   void stop();
 
   /// Abrupt stop, for fault tests (the harness's `kill node`): what a
-  /// process crash leaves. The node's actors are killed at once (no drain:
-  /// writes still queued for the persistence actor, which were never
-  /// acknowledged, are lost; cursors and positions not yet written are
-  /// lost), the stores are closed without flushing memtables or syncing,
-  /// so what survives is what RocksDB's WAL holds (every acknowledged
-  /// message: an `ok` follows its write) and SQLite's committed
-  /// transactions. Clients see their connection closed; they may still get
-  /// `bye shutdown` first, since the gateway has no abort path. After
-  /// kill() the node is stopped (stop() does nothing); start a new node on
-  /// the same data directory to recover. Same thread rules as stop().
+  /// process crash leaves of the stores. The gateway closes every
+  /// connection (clients still get `bye shutdown`: the gateway has no abort
+  /// path), the entities end as in stop(), then the persistence actor is
+  /// killed without drain: every write queued for it and not yet written
+  /// (never acknowledged, since an `ok` follows its write), final cursors
+  /// and positions included, is lost. The stores are then closed without
+  /// flushing memtables or syncing the WAL, so the next start recovers
+  /// from RocksDB's WAL (and SQLite's committed transactions). Returns
+  /// once the history store is closed (its file lock released; at most
+  /// ~5 s), so a node can be started on the same data directory right
+  /// after. The node is then stopped (stop() does nothing). Same thread
+  /// rules as stop().
   void kill();
 
 private:

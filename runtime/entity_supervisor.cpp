@@ -85,7 +85,8 @@ void serve(supervisor_actor* self, const std::string& key, waiter& w,
   if (!w.f) {
     w.rp.deliver(handle);
   } else if (w.f->what == fault::kind::crash) {
-    self->send(handle, fault_atom::value, *w.f);
+    // Anonymous: the entity's ok is not needed (its end is awaited).
+    caf::anon_send(handle, fault_atom::value, *w.f);
     self->state.children[key].crashing.push_back(std::move(w.rp));
   } else {
     w.rp.delegate(handle, fault_atom::value, *w.f);
