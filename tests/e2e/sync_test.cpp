@@ -30,26 +30,6 @@ std::map<std::string, std::vector<json>> read_replay(device& d) {
   }
 }
 
-
-
-/// Waits (bounded) until `user`'s delivered position in `conv`, as `d`
-/// sees it through `receipts`, reaches `seq`. Acks have no reply: this is
-/// the barrier that says the ack was taken.
-void wait_delivered(device& d, const std::string& conv, const std::string& user,
-                    uint64_t seq) {
-  uint64_t got = 0;
-  for (int i = 0; i < 200 && got < seq; ++i) {
-    auto r = d->call({{"t", "receipts"}, {"conv", conv}});
-    REQUIRE(r.at("t") == "ok");
-    for (auto& m : r.at("members"))
-      if (m.at("user") == user)
-        got = m.at("delivered").get<uint64_t>();
-    if (got < seq)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  REQUIRE(got == seq);
-}
-
 } // namespace
 
 TEST_CASE("offline delivery: the replay comes on login, then synced",
@@ -108,71 +88,6 @@ TEST_CASE("offline delivery: the replay comes on login, then synced",
   auto p = d->next_push();
   REQUIRE(p.has_value());
   CHECK(*p == json{{"t", "synced"}});
-}
-
-TEST_CASE("multi-device sync: partial acks move only that device's cursor",
-          "[e2e][sync]") {
-  parleyd_fixture f;
-  f.register_user("alice");
-  f.register_user("bob");
-  auto a = f.login("alice", "a1");
-  std::string conv;
-  for (int i = 1; i <= 10; ++i)
-    conv = require_ok(a, send_to("bob", "m" + std::to_string(i),
-                              "m" + std::to_string(i)))
-             .at("conv")
-             .get<std::string>();
-
-  // Device A receives 1..10 and acks up to 6.
-  auto bA = f.login("bob", "A", false);
-  auto tokenA = bA.token;
-  auto replayA = read_replay(bA);
-  REQUIRE(seqs(replayA[conv]) == range(1, 10));
-  bA->send_no_id({{"t", "ack"}, {"conv", conv}, {"seq", 6}});
-  wait_delivered(bA, conv, "bob", 6);
-  bA->disconnect();
-
-  // Device B logs in: it has acked nothing and gets all of it.
-  auto bB = f.login("bob", "B", false);
-  auto tokenB = bB.token;
-  REQUIRE(seqs(read_replay(bB)[conv]) == range(1, 10));
-
-  // A comes back: only 7..10.
-  auto bA2 = f.resume("bob", "A", tokenA);
-  auto replayA2 = read_replay(bA2);
-  REQUIRE(replayA2.size() == 1);
-  REQUIRE(seqs(replayA2[conv]) == range(7, 10));
-  CHECK(replayA2[conv][0].at("body") == "m7");
-
-  // Live messages reach both; A acks 12, B acks nothing.
-  for (int i = 11; i <= 12; ++i)
-    require_ok(a,
-            send_conv(conv, "m" + std::to_string(i), "m" + std::to_string(i)));
-  for (auto* d : {&bA2, &bB})
-    for (int i = 11; i <= 12; ++i) {
-      auto p = next_push_of(*d->c, "msg");
-      REQUIRE(p.has_value());
-      CHECK(p->at("seq") == i);
-    }
-  bA2->send_no_id({{"t", "ack"}, {"conv", conv}, {"seq", 12}});
-  wait_delivered(bA2, conv, "bob", 12);
-  bA2->disconnect();
-  bB->disconnect();
-
-  // A reconnects to nothing; B still gets 1..12 (A's acks are not B's).
-  auto bA3 = f.resume("bob", "A", tokenA);
-  CHECK(read_replay(bA3).empty());
-  auto bB2 = f.resume("bob", "B", tokenB);
-  REQUIRE(seqs(read_replay(bB2)[conv]) == range(1, 12));
-
-  // B acks partially, below A: the user's delivered stays at A's 12 (the
-  // receipts query after the ack is the barrier: the conversation answers
-  // in order), but B's own cursor moved: B reconnects to 5..12.
-  bB2->send_no_id({{"t", "ack"}, {"conv", conv}, {"seq", 4}});
-  wait_delivered(bB2, conv, "bob", 12);
-  bB2->disconnect();
-  auto bB3 = f.resume("bob", "B", tokenB);
-  REQUIRE(seqs(read_replay(bB3)[conv]) == range(5, 12));
 }
 
 TEST_CASE("history pages have no gap and no overlap in both directions",
