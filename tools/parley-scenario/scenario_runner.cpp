@@ -79,17 +79,31 @@ namespace {
 /// checker's `delivered` invariant looks.
 void settle(scenario_world& w,
             const std::map<std::string, std::map<uint64_t, msg_content>>& h) {
-  auto caught_up = [&] {
-    for (auto& [_, d] : w.devices) {
-      if (!d->connected())
-        continue;
-      for (auto& [conv, msgs] : h) {
-        if (msgs.empty() || d->highest.count(conv) == 0)
-          continue; // never part of it: nothing to wait for
-        if (d->highest[conv] < msgs.rbegin()->first)
-          return false;
-      }
+  // What each connected device must reach: the last seq of each
+  // conversation it took part in that its user may see (a group's former
+  // member stops at its removal).
+  std::vector<std::pair<device*, std::map<std::string, uint64_t>>> targets;
+  for (auto& [_, d] : w.devices) {
+    if (!d->connected())
+      continue;
+    std::map<std::string, uint64_t> upto;
+    for (auto& [conv, msgs] : h) {
+      if (msgs.empty() || d->highest.count(conv) == 0)
+        continue; // never part of it: nothing to wait for
+      membership_timeline members{msgs};
+      uint64_t last = 0;
+      for (auto i = msgs.rbegin(); i != msgs.rend() && last == 0; ++i)
+        if (!members.known() || members.may_see(d->user(), i->first))
+          last = i->first;
+      upto[conv] = last;
     }
+    targets.emplace_back(d.get(), std::move(upto));
+  }
+  auto caught_up = [&] {
+    for (auto& [d, upto] : targets)
+      for (auto& [conv, last] : upto)
+        if (d->highest[conv] < last)
+          return false;
     return true;
   };
   w.wait_until(milliseconds{3000}, caught_up);
