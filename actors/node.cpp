@@ -259,10 +259,19 @@ std::optional<uint64_t> node::live_entities(runtime::entity_kind kind) {
 }
 
 void node::stop() {
+  shut_down(false);
+}
+
+void node::kill() {
+  shut_down(true);
+}
+
+void node::shut_down(bool abrupt) {
   auto& d = *impl_;
   if (d.stopped)
     return;
   d.stopped = true;
+  std::weak_ptr<persistence::history_store> store;
   if (d.gateway)
     d.gateway->stop(); // clients get bye shutdown; sessions end
   if (d.sys) {
@@ -270,71 +279,40 @@ void node::stop() {
     {
       // End the entities first (they may still hand writes to the
       // persistence actor), then the writer itself, then the workers.
+      // Abrupt: the writer is killed, so whatever was queued for it and
+      // not yet written is lost. (The entities end as on a stop: killing
+      // the directory was seen to leave actors behind, and the system
+      // never ended.)
       caf::scoped_actor self{*d.sys};
       self->monitor(ctx.directory);
       self->send_exit(ctx.directory, caf::exit_reason::user_shutdown);
       self->receive([](caf::down_msg&) {});
       self->monitor(ctx.persistence);
-      self->send_exit(ctx.persistence, caf::exit_reason::user_shutdown);
-      self->receive([](caf::down_msg&) {});
-      self->send_exit(ctx.auth, caf::exit_reason::user_shutdown);
-    }
-    d.watch = nullptr; // it ended with the directory
-    d.memory_release = nullptr; // so did this
-    // Break the cycle context -> actors -> context.
-    ctx.directory = nullptr;
-    ctx.persistence = nullptr;
-    ctx.auth = nullptr;
-    d.ctx->history->flush();
-    d.ctx.reset();
-    d.sys.reset(); // waits for every actor to end
-  }
-  d.gateway.reset();
-  d.cfg.reset();
-}
-
-void node::kill() {
-  auto& d = *impl_;
-  if (d.stopped)
-    return;
-  d.stopped = true;
-  std::weak_ptr<persistence::history_store> store;
-  // Connections first, as in stop().
-  if (d.gateway)
-    d.gateway->stop();
-  if (d.sys) {
-    auto& ctx = *d.ctx;
-    {
-      // The entities end as in stop() (killing the directory instead was
-      // seen to leave actors behind, so that the system never ended), but
-      // the writer is killed right after them: whatever they or anyone
-      // queued for it and it had not written yet is lost.
-      caf::scoped_actor self{*d.sys};
-      self->monitor(ctx.directory);
-      self->send_exit(ctx.directory, caf::exit_reason::user_shutdown);
-      self->receive([](caf::down_msg&) {});
-      self->monitor(ctx.persistence);
-      self->send_exit(ctx.persistence, caf::exit_reason::kill);
+      self->send_exit(ctx.persistence, abrupt ? caf::exit_reason::kill
+                                              : caf::exit_reason::user_shutdown);
       self->receive([](caf::down_msg&) {});
       // The pool passes only an ordinary exit on to its workers (a kill
       // would end the pool and leave them running); they hold nothing.
       self->send_exit(ctx.auth, caf::exit_reason::user_shutdown);
     }
-    d.watch = nullptr;
-    d.memory_release = nullptr; // it ends with the directory
+    d.watch = nullptr;          // it ended with the directory
+    d.memory_release = nullptr; // so did this
+    // Break the cycle context -> actors -> context.
     ctx.directory = nullptr;
     ctx.persistence = nullptr;
     ctx.auth = nullptr;
-    // No flush: closing a store whose writes all went through the WAL
-    // flushes no memtable, so the next start recovers from the WAL.
+    // Abrupt: no flush. Closing a store whose writes all went through the
+    // WAL flushes no memtable, so the next start recovers from the WAL.
+    if (!abrupt)
+      d.ctx->history->flush();
     store = d.ctx->history;
     d.ctx.reset();
-    d.sys.reset();
+    d.sys.reset(); // waits for every actor to end
   }
   d.gateway.reset();
   d.cfg.reset();
   // The store (and its file lock) may still be held for a moment by what
-  // is being torn down (the killed writer's state, connection handlers):
+  // is being torn down (connection handlers, the killed writer's state):
   // wait (at most 5 s), so that a node can start on the same data at once.
   for (int i = 0; i < 500 && !store.expired(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds{10});

@@ -85,6 +85,8 @@ public:
 
 private:
   node();
+  /// stop() (abrupt = false) and kill() (abrupt = true).
+  void shut_down(bool abrupt);
   struct impl;
   std::unique_ptr<impl> impl_;
 };
