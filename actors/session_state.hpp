@@ -165,6 +165,16 @@ bool valid_conv_id(std::string_view conv);
 bool need_conv(session_actor* self, const transport::request& req, opt_id id,
                std::string& conv);
 
+/// The requests before login (session_login.cpp): hello, register, and
+/// login (`resume` false) or resume (true), which attach the device to its
+/// user actor and start the login replay.
+void handle_hello(session_actor* self, const transport::request& req,
+                  opt_id id);
+void handle_register(session_actor* self, const transport::request& req,
+                     opt_id id);
+void handle_login(session_actor* self, const transport::request& req,
+                  opt_id id, bool resume);
+
 /// The conversation requests (session_requests.cpp). Each gets the request
 /// after the session's checks (hello, authentication, rate limit).
 void handle_send(session_actor* self, const transport::request& req, opt_id id);
