@@ -69,7 +69,8 @@ std::vector<std::string> expand_list(const std::string& value) {
     if (dots != std::string::npos) {
       char* e1 = nullptr;
       char* e2 = nullptr;
-      auto a = std::strtoull(part.substr(0, dots).c_str(), &e1, 10);
+      auto first = part.substr(0, dots); // e1 points into it: keep it
+      auto a = std::strtoull(first.c_str(), &e1, 10);
       auto rest = part.substr(dots + 2);
       auto b = std::strtoull(rest.c_str(), &e2, 10);
       if (*e1 == '\0' && *e2 == '\0' && a <= b && b - a < 100000) {
