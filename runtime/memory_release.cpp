@@ -59,8 +59,9 @@ void trim_if_fewer(release_actor* self) {
     line += "; heap in use " + mib(heap.uordblks + heap.hblkhd) + ", held "
             + mib(heap.arena + heap.hblkhd) + " after malloc_trim";
 #endif
-    if (st.stores)
-      line += "; " + st.stores();
+    if (auto stores = st.stores ? st.stores() : std::string{};
+        !stores.empty())
+      line += "; " + stores;
     log(log_level::info, line);
   }
   st.last_total = total;
