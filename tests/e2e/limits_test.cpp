@@ -150,7 +150,9 @@ TEST_CASE("a silent client is closed after 2 * heartbeat_s", "[e2e][limits]") {
   CHECK(*bye == json{{"t", "bye"}, {"code", "idle"}, {"msg", bye->at("msg")}});
   CHECK(bye->at("msg").is_string());
   CHECK(closed_after >= 1.9); // not before 2 * heartbeat_s
-  CHECK(closed_after <= 4.0); // checked once per heartbeat_s
+  // The timer is due when the silence reaches 2 * heartbeat_s (it used to
+  // be checked once per heartbeat_s: closes came up to 3 s after).
+  CHECK(closed_after <= 2.7);
   CHECK(mute->wait_closed(std::chrono::milliseconds(2000)));
   // The one that never spoke and the logged-in one that went silent too.
   auto b2 = next_push_of(*never, "bye", std::chrono::milliseconds(2000));
