@@ -272,7 +272,9 @@ void node::shut_down(bool abrupt) {
     return;
   d.stopped = true;
   std::weak_ptr<persistence::history_store> store;
-  if (d.gateway)
+  if (d.gateway && abrupt)
+    d.gateway->abort(); // connections close at once, no bye: a crash
+  else if (d.gateway)
     d.gateway->stop(); // clients get bye shutdown; sessions end
   if (d.sys) {
     auto& ctx = *d.ctx;

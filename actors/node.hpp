@@ -69,9 +69,9 @@ public:
   void stop();
 
   /// Abrupt stop, for fault tests (the harness's `kill node`): what a
-  /// process crash leaves of the stores. The gateway closes every
-  /// connection (clients still get `bye shutdown`: the gateway has no abort
-  /// path), the entities end as in stop(), then the persistence actor is
+  /// process crash leaves. The gateway closes every connection at once
+  /// (no `bye`, nothing queued is written), the entities end as in stop(),
+  /// then the persistence actor is
   /// killed without drain: every write queued for it and not yet written
   /// (never acknowledged, since an `ok` follows its write), final cursors
   /// and positions included, is lost. The stores are then closed without

@@ -160,6 +160,14 @@ void gateway::start() {
 }
 
 void gateway::stop() {
+  shut_down(false);
+}
+
+void gateway::abort() {
+  shut_down(true);
+}
+
+void gateway::shut_down(bool abort) {
   std::lock_guard<std::mutex> guard{impl_->lifecycle_mutex};
   if (impl_->stopped)
     return;
@@ -178,8 +186,12 @@ void gateway::stop() {
     self->acceptor.close(ec);
     self->accept_retry.cancel();
   });
-  for (auto& conn : connections)
-    conn->shut_down();
+  for (auto& conn : connections) {
+    if (abort)
+      conn->abort();
+    else
+      conn->shut_down();
+  }
   connections.clear();
   // The io threads return once every connection is closed: each has at most
   // close_grace to flush its bye.

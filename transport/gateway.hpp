@@ -108,6 +108,11 @@ public:
   /// and joins the io threads. Idempotent; called by the destructor.
   void stop();
 
+  /// As stop(), but every connection is closed at once, without `bye` and
+  /// without flushing what is queued: what clients see when the process
+  /// crashes (tests: the harness's `kill node`).
+  void abort();
+
   /// Connections whose `on_closed` has not been called yet.
   size_t connection_count() const noexcept;
 
@@ -115,6 +120,9 @@ public:
   gateway_stats stats() const noexcept;
 
 private:
+  /// stop() (abort = false) and abort() (true).
+  void shut_down(bool abort);
+
   struct impl;
   std::unique_ptr<impl> impl_;
 };

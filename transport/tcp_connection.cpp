@@ -156,6 +156,13 @@ void tcp_connection::shut_down() {
   });
 }
 
+void tcp_connection::abort() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (!self->socket_closed_)
+      self->fail("shutdown");
+  });
+}
+
 // -- strand_ only ------------------------------------------------------------------
 
 void tcp_connection::on_start() {

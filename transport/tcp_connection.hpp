@@ -68,6 +68,10 @@ public:
   /// immediate close of one that only lingers. Any thread.
   void shut_down();
 
+  /// Posted by `gateway::abort`: closes at once, no `bye`, nothing more
+  /// written (its handler is told `shutdown`). Any thread.
+  void abort();
+
 private:
   enum phase_type : int { open, closing, closed };
 

@@ -344,6 +344,29 @@ TEST_CASE("gateway: stop sends bye shutdown to everyone", "[gateway]") {
                   parley::transport::client_error);
 }
 
+TEST_CASE("gateway: abort closes every connection at once, without bye",
+          "[gateway]") {
+  gateway_config cfg;
+  cfg.threads = GENERATE(1u, 2u);
+  gateway_fixture f{cfg};
+  auto a = f.connect();
+  auto b = f.connect();
+  CHECK(a->call({{"t", "echo"}})["t"] == "ok");
+  CHECK(b->call({{"t", "echo"}})["t"] == "ok");
+  f.gw->abort();
+  f.gw->stop(); // then nothing more to do
+  for (auto* c : {a.get(), b.get()}) {
+    // The connection ends with no frame at all: no bye.
+    CHECK_FALSE(c->next_frame(1000ms).has_value());
+    CHECK(c->closed());
+  }
+  std::lock_guard<std::mutex> guard{f.log->mutex};
+  CHECK(f.log->closed_count() == 2);
+  for (auto& entry : f.log->closed)
+    CHECK(entry.second == std::vector<std::string>{"shutdown"});
+  CHECK(f.gw->connection_count() == 0);
+}
+
 TEST_CASE("gateway: on_closed comes exactly once, last, with the reason",
           "[gateway]") {
   gateway_config cfg;
