@@ -98,6 +98,9 @@ void tcp_connection::close() {
     reason_ = "closed";
   phase_.store(closed);
   pending_.clear();
+  // A write in flight is abandoned too (close_socket cancels it): nothing
+  // is unsent any more, even before the strand gets there.
+  in_flight_bytes_ = 0;
   lock.unlock();
   asio::post(strand_, [self = shared_from_this()] {
     self->notify_closed();
