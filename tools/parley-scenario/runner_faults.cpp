@@ -10,13 +10,6 @@ namespace parley::scenario {
 
 namespace {
 
-std::string inner(const std::string& text, const std::string& prefix) {
-  if (text.size() <= prefix.size() + 1 || text.compare(0, prefix.size(), prefix)
-      || text.back() != ')')
-    return {};
-  return text.substr(prefix.size(), text.size() - prefix.size() - 1);
-}
-
 void need_nodes(scenario_world& w, const step& s) {
   if (w.targeted())
     throw step_failure(s.text, s.verb + " " + s.args[0].text
@@ -36,11 +29,11 @@ void inject_entity_fault(scenario_world& w, const std::string& entity,
                          const std::string& action,
                          std::chrono::milliseconds ms) {
   runtime::entity_id id;
-  if (auto user = inner(entity, "user("); !user.empty()) {
+  if (auto user = call_argument(entity, "user("); !user.empty()) {
     id = {persistence::entity_kind::user, user};
   } else {
     std::string name = entity;
-    if (auto c = inner(entity, "conv("); !c.empty())
+    if (auto c = call_argument(entity, "conv("); !c.empty())
       name = c;
     id = {persistence::entity_kind::conv, w.conv_id(name)};
   }

@@ -187,4 +187,11 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& s) {
   return std::chrono::milliseconds{static_cast<long long>(v * factor + 0.5)};
 }
 
+std::string call_argument(const std::string& text, const std::string& prefix) {
+  if (text.size() <= prefix.size() + 1 || text.compare(0, prefix.size(), prefix)
+      || text.back() != ')')
+    return {};
+  return text.substr(prefix.size(), text.size() - prefix.size() - 1);
+}
+
 } // namespace parley::scenario

@@ -34,4 +34,8 @@ std::optional<std::vector<token>> tokenize(const std::string& line,
 /// "2s", "500ms", "1.5s" -> milliseconds; nothing if not a duration.
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& s);
 
+/// The argument text of a call-like word: "user(alice)" with prefix
+/// "user(" -> "alice"; empty if `text` is not `prefix` + something + ")".
+std::string call_argument(const std::string& text, const std::string& prefix);
+
 } // namespace parley::scenario

@@ -7,22 +7,12 @@
 #include <poll.h>
 
 #include "actors/node.hpp"
+#include "scenario_lexer.hpp"
 
 namespace parley::scenario {
 
-namespace {
-
-std::string inner(const std::string& text, const std::string& prefix) {
-  if (text.size() <= prefix.size() + 1 || text.compare(0, prefix.size(), prefix)
-      || text.back() != ')')
-    return {};
-  return text.substr(prefix.size(), text.size() - prefix.size() - 1);
-}
-
-} // namespace
-
 std::string direct_key(const std::string& text) {
-  auto args = inner(text, "conversation(");
+  auto args = call_argument(text, "conversation(");
   auto comma = args.find(',');
   if (comma == std::string::npos)
     return {};
@@ -88,7 +78,7 @@ std::string scenario_world::conv_or_text(const std::string& name) const {
   auto i = convs.find(key.empty() ? name : key);
   if (i != convs.end())
     return i->second;
-  auto in = inner(name, "conv(");
+  auto in = call_argument(name, "conv(");
   if (!in.empty())
     return conv_or_text(in);
   return name;
