@@ -33,41 +33,20 @@ bool need_users(session_actor* self, const request& req, opt_id id,
   return true;
 }
 
-/// Asks the user's own actor which of `users` it may see; calls `then`
-/// with them. The session's handle may be stale for a moment (the user
-/// actor crashed or was replaced and the session has not re-attached yet):
-/// then the user's actor is looked up through the directory and asked
-/// once more. `then` gets none only if that fails too.
+/// Asks the user's own actor which of `users` it may see (ask_user: a
+/// stale handle is re-resolved); calls `then` with them (none if the user
+/// actor cannot be asked).
 template <class F>
 void visible_among(session_actor* self, std::vector<std::string> users,
                    F then) {
-  auto& st = self->state;
   if (users.empty()) {
     then(std::vector<std::string>{});
     return;
   }
-  auto timeout = st.ctx->settings.request_timeout;
-  auto ask_directory = [=]() mutable {
-    runtime::entity_id e{persistence::entity_kind::user, self->state.user};
-    self->request(self->state.ctx->directory, timeout, caf::get_atom::value, e)
-      .then(
-        [=](caf::actor& ua) mutable {
-          self->request(ua, timeout, shares_atom::value, users)
-            .then(
-              [=](std::vector<std::string>& visible) mutable {
-                then(visible);
-              },
-              [=](caf::error&) mutable { then(std::vector<std::string>{}); });
-        },
-        [=](caf::error&) mutable { then(std::vector<std::string>{}); });
-  };
-  if (!st.user_actor) {
-    ask_directory();
-    return;
-  }
-  self->request(st.user_actor, timeout, shares_atom::value, users)
-    .then([=](std::vector<std::string>& visible) mutable { then(visible); },
-          [=](caf::error&) mutable { ask_directory(); });
+  ask_user<std::vector<std::string>>(
+    self, [=](std::vector<std::string>& visible) mutable { then(visible); },
+    [=](const caf::error&) mutable { then(std::vector<std::string>{}); },
+    shares_atom::value, std::move(users));
 }
 
 /// Registers this session with `user`'s actor and pushes its presence.

@@ -226,56 +226,51 @@ void handle_history(session_actor* self, const request& req, opt_id id) {
 }
 
 void handle_convs(session_actor* self, const request&, opt_id id) {
-  auto& st = self->state;
-  if (!st.user_actor) {
-    reply_err(self, id, errc::unavailable, "try again");
-    return;
-  }
   begin_request(self);
-  auto timeout = st.ctx->settings.request_timeout;
-  self->request(st.user_actor, timeout, convs_atom::value)
-    .then(
-      [=](std::vector<std::string>& ids) {
-        struct gather {
-          std::vector<conv_summary> out;
-          size_t remaining = 0;
-        };
-        auto g = std::make_shared<gather>();
-        g->remaining = ids.size();
-        auto finish = [=] {
-          end_request(self);
-          // Most recent activity first, as a chat list shows it.
-          std::sort(g->out.begin(), g->out.end(),
-                    [](const conv_summary& a, const conv_summary& b) {
-                      return a.last.ts != b.last.ts ? a.last.ts > b.last.ts
-                                                    : a.conv < b.conv;
-                    });
-          send_frame(self, wire::convs_ok(*id, g->out));
-        };
-        if (ids.empty()) {
-          finish();
-          return;
-        }
-        for (auto& conv : ids)
-          ask_conv<conv_summary>(
-            self, conv,
-            [=](conv_summary& s) {
-              g->out.push_back(std::move(s));
-              if (--g->remaining == 0)
-                finish();
-            },
-            [=](const caf::error&) {
-              // An index entry without a conversation (creation interrupted)
-              // or an unavailable node: left out of the list.
-              if (--g->remaining == 0)
-                finish();
-            },
-            false, summary_atom::value, self->state.user);
-      },
-      [=](caf::error& err) {
+  ask_user<std::vector<std::string>>(
+    self,
+    [=](std::vector<std::string>& ids) {
+      struct gather {
+        std::vector<conv_summary> out;
+        size_t remaining = 0;
+      };
+      auto g = std::make_shared<gather>();
+      g->remaining = ids.size();
+      auto finish = [=] {
         end_request(self);
-        reply_error(self, id, err);
-      });
+        // Most recent activity first, as a chat list shows it.
+        std::sort(g->out.begin(), g->out.end(),
+                  [](const conv_summary& a, const conv_summary& b) {
+                    return a.last.ts != b.last.ts ? a.last.ts > b.last.ts
+                                                  : a.conv < b.conv;
+                  });
+        send_frame(self, wire::convs_ok(*id, g->out));
+      };
+      if (ids.empty()) {
+        finish();
+        return;
+      }
+      for (auto& conv : ids)
+        ask_conv<conv_summary>(
+          self, conv,
+          [=](conv_summary& s) {
+            g->out.push_back(std::move(s));
+            if (--g->remaining == 0)
+              finish();
+          },
+          [=](const caf::error&) {
+            // An index entry without a conversation (creation interrupted)
+            // or an unavailable node: left out of the list.
+            if (--g->remaining == 0)
+              finish();
+          },
+          false, summary_atom::value, self->state.user);
+    },
+    [=](const caf::error& err) {
+      end_request(self);
+      reply_error(self, id, err);
+    },
+    convs_atom::value);
 }
 
 void handle_receipts(session_actor* self, const request& req, opt_id id) {

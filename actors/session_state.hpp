@@ -157,6 +157,40 @@ void ask_conv(session_actor* self, const std::string& conv, Ok ok, Fail fail,
       [=](caf::error& err) mutable { fail(err); });
 }
 
+/// Sends `xs...` to the user actor of this (authenticated) session and
+/// calls `ok(Result&)` or `fail(error)`. The session's handle may be stale
+/// for a moment (the user actor crashed or was replaced and the down
+/// message has not been handled yet) or null (re-attaching): then the
+/// user's actor is looked up through the directory and asked once more.
+template <class Result, class Ok, class Fail, class... Ts>
+void ask_user(session_actor* self, Ok ok, Fail fail, Ts... xs) {
+  auto& st = self->state;
+  auto timeout = st.ctx->settings.request_timeout;
+  auto via_directory = [=]() mutable {
+    runtime::entity_id e{persistence::entity_kind::user, self->state.user};
+    self->request(self->state.ctx->directory, timeout, caf::get_atom::value, e)
+      .then(
+        [=](caf::actor& ua) mutable {
+          self->request(ua, timeout, xs...)
+            .then([=](Result& r) mutable { ok(r); },
+                  [=](caf::error& err) mutable { fail(err); });
+        },
+        [=](caf::error& err) mutable { fail(err); });
+  };
+  if (!st.user_actor) {
+    via_directory();
+    return;
+  }
+  self->request(st.user_actor, timeout, xs...)
+    .then([=](Result& r) mutable { ok(r); },
+          [=](caf::error& err) mutable {
+            if (err == caf::sec::request_receiver_down)
+              via_directory();
+            else
+              fail(err);
+          });
+}
+
 /// Protocol validation of a conv id: 1-64 bytes.
 bool valid_conv_id(std::string_view conv);
 
@@ -172,8 +206,8 @@ void handle_hello(session_actor* self, const transport::request& req,
                   opt_id id);
 void handle_register(session_actor* self, const transport::request& req,
                      opt_id id);
-void handle_login(session_actor* self, const transport::request& req,
-                  opt_id id, bool resume);
+void handle_login(session_actor* self, const transport::request& req, opt_id id,
+                  bool resume);
 
 /// The conversation requests (session_requests.cpp). Each gets the request
 /// after the session's checks (hello, authentication, rate limit).
