@@ -11,9 +11,7 @@
 #include <mutex>
 #include <string>
 
-#include "../persistence/temp_dir.hpp"
-#include "actors/node.hpp"
-#include "runtime/cluster_config.hpp"
+#include "test_node.hpp"
 
 using namespace parley;
 using namespace std::chrono_literals;
@@ -39,27 +37,14 @@ struct node_fixture {
   std::unique_ptr<actors::node> n;
 
   explicit node_fixture(const std::string& server) {
-    std::string error;
-    auto cfg = runtime::parse_cluster_config(
-      "[cluster]\nshards = 4\n[server]\npwhash = \"minimal\"\n" + server
-        + "\n[[node]]\nname = \"n1\"\ndata = \"data\"\n",
-      "test.conf", dir.path().string(), error);
-    INFO(error);
-    REQUIRE(cfg);
-    actors::node_options opts;
-    opts.cluster = std::move(*cfg);
-    opts.name = "n1";
-    opts.port = 0;
     auto report = fatal;
-    opts.on_fatal = [report](const std::string& what) {
-      std::lock_guard<std::mutex> guard{report->mtx};
-      report->what = what;
-      ++report->calls;
-      report->cv.notify_all();
-    };
-    n = actors::node::start(opts, error);
-    INFO(error);
-    REQUIRE(n);
+    n =
+      test::start_test_node(dir, server, 4, [report](const std::string& what) {
+        std::lock_guard<std::mutex> guard{report->mtx};
+        report->what = what;
+        ++report->calls;
+        report->cv.notify_all();
+      });
   }
 
   bool inject(const std::string& conv, runtime::fault::kind k,

@@ -14,9 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "../persistence/temp_dir.hpp"
-#include "actors/node.hpp"
-#include "runtime/cluster_config.hpp"
+#include "test_node.hpp"
 #include "transport/client.hpp"
 
 using namespace parley;
@@ -39,23 +37,9 @@ struct passivating_node {
   test::temp_dir dir{"parley-passivation"};
   std::unique_ptr<actors::node> n;
 
-  passivating_node() {
-    std::string error;
-    auto cfg = runtime::parse_cluster_config(
-      "[cluster]\nshards = 16\n[server]\npwhash = \"minimal\"\n"
-      "passivate_s = 1\npresence_grace_ms = 0\n"
-      "[[node]]\nname = \"n1\"\ndata = \"data\"\n",
-      "test.conf", dir.path().string(), error);
-    INFO(error);
-    REQUIRE(cfg);
-    actors::node_options opts;
-    opts.cluster = std::move(*cfg);
-    opts.name = "n1";
-    opts.port = 0;
-    n = actors::node::start(opts, error);
-    INFO(error);
-    REQUIRE(n);
-  }
+  passivating_node()
+      : n{test::start_test_node(dir, "passivate_s = 1\npresence_grace_ms = 0",
+                                16)} {}
 
   std::unique_ptr<transport::client> connect() {
     auto c = std::make_unique<transport::client>(n->host(), n->port());
